@@ -1,0 +1,24 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Four modules make the architecture visible:
+//   TokenWatchJSON  byte-level JSON reader and writer (stdlib only)
+//   TokenWatchCore  normalizers, rules, state, detectors, risk (stdlib only: no Foundation, no Glibc)
+//   TokenWatchIO    sources, sinks, terminal, signals (Foundation, Glibc)
+//   tokenwatch      the command line, nothing else
+let package = Package(
+  name: "tokenwatch",
+  platforms: [.macOS(.v15)],
+  products: [.executable(name: "tokenwatch", targets: ["tokenwatch"])],
+  dependencies: [],
+  targets: [
+    .target(name: "TokenWatchJSON", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
+    .target(name: "TokenWatchCore", dependencies: ["TokenWatchJSON"]),
+    .target(name: "TokenWatchIO", dependencies: ["TokenWatchCore"]),
+    .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO"]),
+    .testTarget(name: "TokenWatchJSONTests", dependencies: ["TokenWatchJSON"]),
+    .testTarget(name: "TokenWatchCoreTests", dependencies: ["TokenWatchCore"]),
+    .testTarget(name: "TokenWatchIOTests", dependencies: ["TokenWatchIO"]),
+    .testTarget(name: "TokenWatchCLITests", dependencies: ["tokenwatch", "TokenWatchIO"]),
+  ]
+)

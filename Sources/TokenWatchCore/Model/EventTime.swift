@@ -1,0 +1,171 @@
+/// A point in event time: milliseconds since the Unix epoch, UTC. Wall-clock time never enters the core.
+public struct EventTime: Comparable, Hashable, Sendable, CustomStringConvertible {
+  public var millis: Int64
+
+  public init(millis: Int64) { self.millis = millis }
+
+  public static func < (a: EventTime, b: EventTime) -> Bool { a.millis < b.millis }
+  public static func + (a: EventTime, b: Duration) -> EventTime { EventTime(millis: a.millis &+ b.millis) }
+  public static func - (a: EventTime, b: Duration) -> EventTime { EventTime(millis: a.millis &- b.millis) }
+  public static func - (a: EventTime, b: EventTime) -> Duration { Duration(millis: a.millis &- b.millis) }
+
+  public static let distantPast = EventTime(millis: Int64.min / 4)
+
+  /// RFC 3339 in UTC with milliseconds: `2024-01-31T09:15:02.120Z`.
+  public var description: String { rfc3339 }
+
+  public var rfc3339: String {
+    var days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+    var msOfDay = millis - days * 86_400_000
+    let (y, m, d) = civilFromDays(days)
+    days = 0
+    let hour = msOfDay / 3_600_000; msOfDay %= 3_600_000
+    let minute = msOfDay / 60_000; msOfDay %= 60_000
+    let second = msOfDay / 1000
+    let ms = msOfDay % 1000
+    return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T" + pad(hour, 2) + ":" + pad(minute, 2) + ":"
+      + pad(second, 2) + "." + pad(ms, 3) + "Z"
+  }
+
+  /// Parses RFC 3339 / ISO 8601 date-times as logs write them: `T` or space, 0–9 fractional digits
+  /// (kept to the millisecond), `Z`, `±hh:mm`, `±hhmm` or no zone (taken as UTC).
+  public init?(rfc3339 text: String) {
+    var text = text
+    guard let value = text.withUTF8({ EventTime.parse($0) }) else { return nil }
+    self = value
+  }
+
+  public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+    guard let value = EventTime.parse(bytes) else { return nil }
+    self = value
+  }
+
+  private static func parse(_ s: UnsafeBufferPointer<UInt8>) -> EventTime? {
+    var i = 0
+    func digits(_ count: Int) -> Int64? {
+      guard i + count <= s.count else { return nil }
+      var v: Int64 = 0
+      for _ in 0..<count {
+        let d = s[i] &- 0x30
+        guard d < 10 else { return nil }
+        v = v * 10 + Int64(d)
+        i += 1
+      }
+      return v
+    }
+    func expect(_ c: UInt8) -> Bool {
+      guard i < s.count, s[i] == c else { return false }
+      i += 1
+      return true
+    }
+    guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+      let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+    else { return nil }
+    guard i < s.count, s[i] == UInt8(ascii: "T") || s[i] == UInt8(ascii: "t") || s[i] == UInt8(ascii: " ") else {
+      return nil
+    }
+    i += 1
+    guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
+      let second = digits(2), hour < 24, minute < 60, second <= 60
+    else { return nil }
+    var millis: Int64 = 0
+    if i < s.count, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ",") {
+      i += 1
+      var count = 0
+      while i < s.count, s[i] &- 0x30 < 10 {
+        if count < 3 { millis = millis * 10 + Int64(s[i] - 0x30) }
+        count += 1
+        i += 1
+      }
+      guard count > 0 else { return nil }
+      for _ in count..<max(count, 3) { millis *= 10 }
+    }
+    var offsetMinutes: Int64 = 0
+    if i < s.count {
+      switch s[i] {
+      case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+        i += 1
+      case UInt8(ascii: "+"), UInt8(ascii: "-"):
+        let sign: Int64 = s[i] == UInt8(ascii: "-") ? -1 : 1
+        i += 1
+        guard let oh = digits(2) else { return nil }
+        _ = expect(UInt8(ascii: ":"))
+        guard let om = digits(2), oh < 24, om < 60 else { return nil }
+        offsetMinutes = sign * (oh * 60 + om)
+      default:
+        return nil
+      }
+    }
+    guard i == s.count else { return nil }
+    let days = daysFromCivil(year, month, day)
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
+    return EventTime(millis: seconds * 1000 + millis)
+  }
+}
+
+/// A span of event time in milliseconds, written in rules as `90s`, `10m`, `24h`, `30d`.
+public struct Duration: Comparable, Hashable, Sendable, CustomStringConvertible {
+  public var millis: Int64
+  public init(millis: Int64) { self.millis = millis }
+  public static func seconds(_ s: Int64) -> Duration { Duration(millis: s * 1000) }
+  public static func minutes(_ m: Int64) -> Duration { Duration(millis: m * 60_000) }
+  public static func hours(_ h: Int64) -> Duration { Duration(millis: h * 3_600_000) }
+  public static func days(_ d: Int64) -> Duration { Duration(millis: d * 86_400_000) }
+  public static let zero = Duration(millis: 0)
+  public static func < (a: Duration, b: Duration) -> Bool { a.millis < b.millis }
+
+  public var hours: Double { Double(millis) / 3_600_000 }
+  public var minutes: Double { Double(millis) / 60_000 }
+
+  /// Parses `500ms`, `90s`, `10m`, `24h`, `30d`, `2w` (a whole number and one unit).
+  public init?(parsing text: String) {
+    let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+      let number = text.dropLast(suffix.count)
+      if suffix == "s", number.hasSuffix("m") { continue }  // "ms" handled first
+      guard !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(number),
+        value <= Int64.max / scale / 4
+      else { return nil }
+      self.millis = value * scale
+      return
+    }
+    return nil
+  }
+
+  /// The shortest exact spelling: `90s`, `10m`, `1h`, `30d`.
+  public var description: String {
+    for (suffix, scale) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+    where millis != 0 && millis % scale == 0 {
+      return "\(millis / scale)\(suffix)"
+    }
+    return "\(millis)ms"
+  }
+}
+
+// Howard Hinnant's days_from_civil / civil_from_days: exact for the proleptic Gregorian calendar.
+func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+  let y = m <= 2 ? y0 - 1 : y0
+  let era = (y >= 0 ? y : y - 399) / 400
+  let yoe = y - era * 400
+  let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+  let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+  return era * 146_097 + doe - 719_468
+}
+
+func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
+  let z = z0 + 719_468
+  let era = (z >= 0 ? z : z - 146_096) / 146_097
+  let doe = z - era * 146_097
+  let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+  let y = yoe + era * 400
+  let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+  let mp = (5 * doy + 2) / 153
+  let d = doy - (153 * mp + 2) / 5 + 1
+  let m = mp < 10 ? mp + 3 : mp - 9
+  return (m <= 2 ? y + 1 : y, m, d)
+}
+
+private func pad(_ value: Int64, _ width: Int) -> String {
+  let text = String(value)
+  return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+}

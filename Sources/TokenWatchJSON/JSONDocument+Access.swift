@@ -1,0 +1,229 @@
+/// Reading values out of a parsed document. Every accessor is strict about JSON types; the
+/// normalizers add the leniency real logs need (numbers as strings, "null" strings) on top.
+extension JSONDocument {
+  @inlinable public func kind(_ ref: JSONRef) -> Kind { nodes[Int(ref.index)].kind }
+
+  @inlinable public func isNull(_ ref: JSONRef) -> Bool { nodes[Int(ref.index)].kind == .null }
+
+  /// The value of `key` in the object `ref`, or nil when `ref` is not an object or has no such key.
+  /// With duplicate keys the last one wins, as in most JSON readers.
+  public func member(_ ref: JSONRef, _ key: String) -> JSONRef? {
+    var key = key
+    return key.withUTF8 { member(ref, utf8: $0) }
+  }
+
+  public func member(_ ref: JSONRef, utf8 key: UnsafeBufferPointer<UInt8>) -> JSONRef? {
+    let object = nodes[Int(ref.index)]
+    guard object.kind == .object else { return nil }
+    var found: JSONRef?
+    var index = Int(ref.index) + 1
+    let end = Int(object.next)
+    while index < end {
+      let valueIndex = index + 1
+      if keyEquals(index, key) { found = JSONRef(index: Int32(valueIndex)) }
+      index = Int(nodes[valueIndex].next)
+    }
+    return found
+  }
+
+  /// Follows a path of object keys: `path(root, "properties", "status", "errorCode")`.
+  public func path(_ ref: JSONRef, _ keys: String...) -> JSONRef? {
+    var current = ref
+    for key in keys {
+      guard let next = member(current, key) else { return nil }
+      current = next
+    }
+    return current
+  }
+
+  private func keyEquals(_ index: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    let node = nodes[index]
+    if node.flag {  // escaped key: compare its decoded form
+      var decoded: [UInt8] = []
+      appendDecodedString(JSONRef(index: Int32(index)), to: &decoded)
+      return decoded.elementsEqual(key)
+    }
+    let length = Int(node.end - node.start)
+    guard length == key.count else { return false }
+    return bytes.withUnsafeBufferPointer { buffer in
+      memoryEquals(buffer.baseAddress! + Int(node.start), key.baseAddress, length)
+    }
+  }
+
+  /// The elements of an array (empty for anything else).
+  public func elements(_ ref: JSONRef) -> [JSONRef] {
+    let array = nodes[Int(ref.index)]
+    guard array.kind == .array else { return [] }
+    var result: [JSONRef] = []
+    var index = Int(ref.index) + 1
+    while index < Int(array.next) {
+      result.append(JSONRef(index: Int32(index)))
+      index = Int(nodes[index].next)
+    }
+    return result
+  }
+
+  /// Calls `body` with each key (decoded) and value of an object, in document order.
+  public func forEachMember(_ ref: JSONRef, _ body: (String, JSONRef) throws -> Void) rethrows {
+    let object = nodes[Int(ref.index)]
+    guard object.kind == .object else { return }
+    var index = Int(ref.index) + 1
+    while index < Int(object.next) {
+      try body(string(JSONRef(index: Int32(index)))!, JSONRef(index: Int32(index + 1)))
+      index = Int(nodes[index + 1].next)
+    }
+  }
+
+  public func count(_ ref: JSONRef) -> Int {
+    let node = nodes[Int(ref.index)]
+    guard node.kind == .array || node.kind == .object else { return 0 }
+    var count = 0
+    var index = Int(ref.index) + 1
+    while index < Int(node.next) {
+      count += 1
+      index = Int(nodes[index].next)
+      if node.kind == .object { index = Int(nodes[index].next) }
+    }
+    return count
+  }
+
+  /// The decoded string, or nil when the value is not a string.
+  public func string(_ ref: JSONRef) -> String? {
+    let node = nodes[Int(ref.index)]
+    guard node.kind == .string else { return nil }
+    if !node.flag {
+      return bytes.withUnsafeBufferPointer { buffer in
+        String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)]), as: UTF8.self)
+      }
+    }
+    var decoded: [UInt8] = []
+    decoded.reserveCapacity(Int(node.end - node.start))
+    appendDecodedString(ref, to: &decoded)
+    return String(decoding: decoded, as: UTF8.self)
+  }
+
+  /// True when `ref` is a string whose decoded bytes equal `literal`, without allocating.
+  public func stringEquals(_ ref: JSONRef, _ literal: String) -> Bool {
+    let node = nodes[Int(ref.index)]
+    guard node.kind == .string else { return false }
+    var literal = literal
+    return literal.withUTF8 { keyEquals(Int(ref.index), $0) }
+  }
+
+  /// The raw bytes of a value as written (strings without quotes and undecoded).
+  public func rawBytes(_ ref: JSONRef) -> ArraySlice<UInt8> {
+    let node = nodes[Int(ref.index)]
+    return bytes[Int(node.start)..<Int(node.end)]
+  }
+
+  public func bool(_ ref: JSONRef) -> Bool? {
+    let node = nodes[Int(ref.index)]
+    return node.kind == .bool ? node.flag : nil
+  }
+
+  /// A JSON number that is an integer in range, or nil.
+  public func int64(_ ref: JSONRef) -> Int64? {
+    let node = nodes[Int(ref.index)]
+    guard node.kind == .number else { return nil }
+    return bytes.withUnsafeBufferPointer { parseInteger(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
+  }
+
+  public func double(_ ref: JSONRef) -> Double? {
+    let node = nodes[Int(ref.index)]
+    guard node.kind == .number else { return nil }
+    let text = bytes.withUnsafeBufferPointer {
+      String(decoding: UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]), as: UTF8.self)
+    }
+    return Double(text)
+  }
+
+  /// Appends the decoded UTF-8 of a string value (escapes resolved) to `output`.
+  public func appendDecodedString(_ ref: JSONRef, to output: inout [UInt8]) {
+    let node = nodes[Int(ref.index)]
+    guard node.kind == .string else { return }
+    var i = Int(node.start)
+    let end = Int(node.end)
+    if !node.flag {
+      output.append(contentsOf: bytes[i..<end])
+      return
+    }
+    while i < end {
+      let byte = bytes[i]
+      guard byte == UInt8(ascii: "\\") else {
+        output.append(byte)
+        i += 1
+        continue
+      }
+      let escaped = bytes[i + 1]
+      i += 2
+      switch escaped {
+      case UInt8(ascii: "b"): output.append(0x08)
+      case UInt8(ascii: "f"): output.append(0x0C)
+      case UInt8(ascii: "n"): output.append(0x0A)
+      case UInt8(ascii: "r"): output.append(0x0D)
+      case UInt8(ascii: "t"): output.append(0x09)
+      case UInt8(ascii: "u"):
+        var scalar = hex4(at: i)
+        i += 4
+        if scalar >= 0xD800 && scalar < 0xDC00 {  // the parser guaranteed a low surrogate follows
+          let low = hex4(at: i + 2)
+          i += 6
+          scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        }
+        appendUTF8(scalar, to: &output)
+      default: output.append(escaped)  // \" \\ \/
+      }
+    }
+  }
+
+  private func hex4(at i: Int) -> UInt32 {
+    var value: UInt32 = 0
+    for k in 0..<4 { value = value << 4 | (hexValue(bytes[i + k]) ?? 0) }
+    return value
+  }
+}
+
+@usableFromInline func appendUTF8(_ scalar: UInt32, to output: inout [UInt8]) {
+  switch scalar {
+  case 0..<0x80:
+    output.append(UInt8(scalar))
+  case 0x80..<0x800:
+    output.append(UInt8(0xC0 | scalar >> 6))
+    output.append(UInt8(0x80 | scalar & 0x3F))
+  case 0x800..<0x10000:
+    output.append(UInt8(0xE0 | scalar >> 12))
+    output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+    output.append(UInt8(0x80 | scalar & 0x3F))
+  default:
+    output.append(UInt8(0xF0 | scalar >> 18))
+    output.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+    output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+    output.append(UInt8(0x80 | scalar & 0x3F))
+  }
+}
+
+@inline(__always) func memoryEquals(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+  guard let b else { return count == 0 }
+  for i in 0..<count where a[i] != b[i] { return false }
+  return true
+}
+
+/// Parses an optional '-' and decimal digits into Int64; nil on anything else or on overflow.
+public func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+  guard !text.isEmpty else { return nil }
+  var i = 0
+  let negative = text[0] == UInt8(ascii: "-")
+  if negative { i = 1 }
+  guard i < text.count else { return nil }
+  var value: Int64 = 0
+  while i < text.count {
+    let digit = text[i] &- 0x30
+    guard digit < 10 else { return nil }
+    let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+    let (sum, o2) = negative ? times10.subtractingReportingOverflow(Int64(digit)) : times10.addingReportingOverflow(Int64(digit))
+    if o1 || o2 { return nil }
+    value = sum
+    i += 1
+  }
+  return value
+}

@@ -1,0 +1,79 @@
+/// A parsed JSON text held as a flat array of nodes over the original bytes.
+///
+/// Parsing builds no tree of objects and copies no strings: a node records its kind and the byte
+/// span of its value, and `next` points past its subtree so siblings are skipped in O(1). Values
+/// are decoded only when a caller asks for them. One document is meant to be reused line after
+/// line: `parse` keeps the capacity of both arrays, so the steady state allocates nothing.
+public struct JSONDocument: Sendable {
+  public enum Kind: UInt8, Sendable {
+    case null, bool, number, string, array, object
+  }
+
+  @usableFromInline
+  struct Node: Sendable {
+    @usableFromInline var kind: Kind
+    /// For strings: the span holds escapes. For bools: the value.
+    @usableFromInline var flag: Bool
+    /// Byte span of the value. Strings exclude their quotes.
+    @usableFromInline var start: Int32
+    @usableFromInline var end: Int32
+    /// Index of the first node after this node's subtree.
+    @usableFromInline var next: Int32
+  }
+
+  public private(set) var bytes: [UInt8] = []
+  @usableFromInline var nodes: [Node] = []
+
+  /// Nesting deeper than this is rejected rather than risking the stack.
+  public static let maxDepth = 256
+
+  public init() {}
+
+  /// Parses `text`, replacing whatever the document held before.
+  public mutating func parse<Bytes: Collection>(_ text: Bytes) throws(JSONError)
+  where Bytes.Element == UInt8 {
+    bytes.removeAll(keepingCapacity: true)
+    bytes.append(contentsOf: text)
+    try reparse()
+  }
+
+  /// Parses a string value of another document (JSON carried inside a JSON string).
+  public mutating func parse(stringAt ref: JSONRef, of other: JSONDocument) throws(JSONError) {
+    bytes.removeAll(keepingCapacity: true)
+    other.appendDecodedString(ref, to: &bytes)
+    try reparse()
+  }
+
+  private mutating func reparse() throws(JSONError) {
+    nodes.removeAll(keepingCapacity: true)
+    var parser = Parser(nodes: nodes)
+    nodes = []
+    defer { nodes = parser.nodes }
+    try bytes.withUnsafeBufferPointer { (buffer) throws(JSONError) in
+      parser.input = buffer
+      try parser.parseDocument()
+    }
+  }
+
+  public var root: JSONRef { JSONRef(index: 0) }
+  public var isEmpty: Bool { nodes.isEmpty }
+}
+
+/// A handle to one value inside a `JSONDocument`. Only meaningful with the document it came from.
+public struct JSONRef: Hashable, Sendable {
+  public let index: Int32
+  @inlinable init(index: Int32) { self.index = index }
+}
+
+public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// Zero-based byte offset where the problem was found.
+  public var offset: Int
+  public var reason: String
+
+  public init(offset: Int, reason: String) {
+    self.offset = offset
+    self.reason = reason
+  }
+
+  public var description: String { "\(reason) at byte \(offset + 1)" }
+}

@@ -1,0 +1,266 @@
+/// The scanner behind `JSONDocument.parse`: RFC 8259 strictly, UTF-8 validated, positions on errors.
+struct Parser {
+  var input: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+  var position = 0
+  var nodes: [JSONDocument.Node]
+
+  init(nodes: [JSONDocument.Node]) { self.nodes = nodes }
+
+  mutating func parseDocument() throws(JSONError) {
+    if input.count > Int(Int32.max) { throw JSONError(offset: 0, reason: "document larger than 2 GiB") }
+    skipWhitespace()
+    if position == input.count { throw JSONError(offset: position, reason: "empty input") }
+    try parseValue(depth: 0)
+    skipWhitespace()
+    if position != input.count {
+      throw JSONError(offset: position, reason: "unexpected \(describe(input[position])) after the JSON value")
+    }
+  }
+
+  private func describe(_ byte: UInt8) -> String {
+    if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+    return "byte 0x" + String(byte, radix: 16, uppercase: true)
+  }
+
+  private mutating func skipWhitespace() {
+    while position < input.count {
+      switch input[position] {
+      case 0x20, 0x0A, 0x0D, 0x09: position += 1
+      default: return
+      }
+    }
+  }
+
+  private mutating func parseValue(depth: Int) throws(JSONError) {
+    guard position < input.count else { throw JSONError(offset: position, reason: "unexpected end of input") }
+    switch input[position] {
+    case UInt8(ascii: "{"): try parseObject(depth: depth)
+    case UInt8(ascii: "["): try parseArray(depth: depth)
+    case UInt8(ascii: "\""): try parseString()
+    case UInt8(ascii: "t"): try parseLiteral("true", kind: .bool, flag: true)
+    case UInt8(ascii: "f"): try parseLiteral("false", kind: .bool, flag: false)
+    case UInt8(ascii: "n"): try parseLiteral("null", kind: .null, flag: false)
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber()
+    default:
+      throw JSONError(offset: position, reason: "unexpected \(describe(input[position])), expected a value")
+    }
+  }
+
+  private mutating func append(_ kind: JSONDocument.Kind, flag: Bool, start: Int, end: Int) -> Int {
+    nodes.append(.init(kind: kind, flag: flag, start: Int32(start), end: Int32(end), next: Int32(nodes.count + 1)))
+    return nodes.count - 1
+  }
+
+  private mutating func parseLiteral(_ word: StaticString, kind: JSONDocument.Kind, flag: Bool) throws(JSONError) {
+    let start = position
+    let count = word.utf8CodeUnitCount
+    guard input.count - position >= count else {
+      throw JSONError(offset: position, reason: "invalid literal, expected \(word)")
+    }
+    let base = word.utf8Start
+    for i in 0..<count where input[position + i] != base[i] {
+      throw JSONError(offset: position + i, reason: "invalid literal, expected \(word)")
+    }
+    position += count
+    _ = append(kind, flag: flag, start: start, end: position)
+  }
+
+  private mutating func parseNumber() throws(JSONError) {
+    let start = position
+    if input[position] == UInt8(ascii: "-") { position += 1 }
+    guard position < input.count, isDigit(input[position]) else {
+      throw JSONError(offset: position, reason: "invalid number: expected a digit")
+    }
+    if input[position] == UInt8(ascii: "0") {
+      position += 1
+      if position < input.count, isDigit(input[position]) {
+        throw JSONError(offset: position, reason: "invalid number: leading zero")
+      }
+    } else {
+      while position < input.count, isDigit(input[position]) { position += 1 }
+    }
+    if position < input.count, input[position] == UInt8(ascii: ".") {
+      position += 1
+      guard position < input.count, isDigit(input[position]) else {
+        throw JSONError(offset: position, reason: "invalid number: expected a digit after '.'")
+      }
+      while position < input.count, isDigit(input[position]) { position += 1 }
+    }
+    if position < input.count, input[position] | 0x20 == UInt8(ascii: "e") {
+      position += 1
+      if position < input.count, input[position] == UInt8(ascii: "+") || input[position] == UInt8(ascii: "-") {
+        position += 1
+      }
+      guard position < input.count, isDigit(input[position]) else {
+        throw JSONError(offset: position, reason: "invalid number: expected a digit in the exponent")
+      }
+      while position < input.count, isDigit(input[position]) { position += 1 }
+    }
+    _ = append(.number, flag: false, start: start, end: position)
+  }
+
+  @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+
+  private mutating func parseString() throws(JSONError) {
+    position += 1  // opening quote
+    let start = position
+    var hasEscapes = false
+    while true {
+      guard position < input.count else { throw JSONError(offset: start - 1, reason: "unterminated string") }
+      let byte = input[position]
+      if byte == UInt8(ascii: "\"") { break }
+      if byte == UInt8(ascii: "\\") {
+        hasEscapes = true
+        try scanEscape()
+      } else if byte < 0x20 {
+        throw JSONError(offset: position, reason: "unescaped control character \(describe(byte)) in string")
+      } else if byte < 0x80 {
+        position += 1
+      } else {
+        try scanMultiByteScalar()
+      }
+    }
+    _ = append(.string, flag: hasEscapes, start: start, end: position)
+    position += 1  // closing quote
+  }
+
+  private mutating func scanEscape() throws(JSONError) {
+    let escapeStart = position
+    position += 1
+    guard position < input.count else { throw JSONError(offset: escapeStart, reason: "unterminated escape") }
+    switch input[position] {
+    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+      position += 1
+    case UInt8(ascii: "u"):
+      position += 1
+      let unit = try readHex4(escapeStart: escapeStart)
+      if unit >= 0xD800 && unit < 0xDC00 {
+        guard input.count - position >= 6, input[position] == UInt8(ascii: "\\"),
+          input[position + 1] == UInt8(ascii: "u")
+        else { throw JSONError(offset: escapeStart, reason: "lone high surrogate in \\u escape") }
+        position += 2
+        let low = try readHex4(escapeStart: position - 2)
+        guard low >= 0xDC00 && low < 0xE000 else {
+          throw JSONError(offset: escapeStart, reason: "high surrogate not followed by a low surrogate")
+        }
+      } else if unit >= 0xDC00 && unit < 0xE000 {
+        throw JSONError(offset: escapeStart, reason: "lone low surrogate in \\u escape")
+      }
+    default:
+      throw JSONError(offset: escapeStart, reason: "invalid escape \\\(describe(input[position]))")
+    }
+  }
+
+  private mutating func readHex4(escapeStart: Int) throws(JSONError) -> UInt32 {
+    guard input.count - position >= 4 else { throw JSONError(offset: escapeStart, reason: "truncated \\u escape") }
+    var value: UInt32 = 0
+    for _ in 0..<4 {
+      guard let digit = hexValue(input[position]) else {
+        throw JSONError(offset: position, reason: "invalid hex digit in \\u escape")
+      }
+      value = value << 4 | digit
+      position += 1
+    }
+    return value
+  }
+
+  /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, nothing above U+10FFFF).
+  private mutating func scanMultiByteScalar() throws(JSONError) {
+    let lead = input[position]
+    let length: Int
+    var lowerBound: UInt8 = 0x80
+    var upperBound: UInt8 = 0xBF
+    switch lead {
+    case 0xC2...0xDF: length = 2
+    case 0xE0: length = 3; lowerBound = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: length = 3
+    case 0xED: length = 3; upperBound = 0x9F
+    case 0xF0: length = 4; lowerBound = 0x90
+    case 0xF1...0xF3: length = 4
+    case 0xF4: length = 4; upperBound = 0x8F
+    default: throw JSONError(offset: position, reason: "invalid UTF-8 lead byte 0x\(String(lead, radix: 16, uppercase: true))")
+    }
+    guard input.count - position >= length else {
+      throw JSONError(offset: position, reason: "truncated UTF-8 sequence")
+    }
+    let second = input[position + 1]
+    guard second >= lowerBound && second <= upperBound else {
+      throw JSONError(offset: position, reason: "invalid UTF-8 sequence")
+    }
+    for i in 2..<length where input[position + i] & 0xC0 != 0x80 {
+      throw JSONError(offset: position, reason: "invalid UTF-8 sequence")
+    }
+    position += length
+  }
+
+  private mutating func parseArray(depth: Int) throws(JSONError) {
+    guard depth < JSONDocument.maxDepth else { throw JSONError(offset: position, reason: "nesting deeper than \(JSONDocument.maxDepth)") }
+    let index = append(.array, flag: false, start: position, end: position)
+    position += 1
+    skipWhitespace()
+    if position < input.count, input[position] == UInt8(ascii: "]") {
+      position += 1
+    } else {
+      while true {
+        try parseValue(depth: depth + 1)
+        skipWhitespace()
+        guard position < input.count else { throw JSONError(offset: position, reason: "unterminated array") }
+        if input[position] == UInt8(ascii: ",") {
+          position += 1
+          skipWhitespace()
+          continue
+        }
+        if input[position] == UInt8(ascii: "]") { position += 1; break }
+        throw JSONError(offset: position, reason: "unexpected \(describe(input[position])) in array, expected ',' or ']'")
+      }
+    }
+    nodes[index].end = Int32(position)
+    nodes[index].next = Int32(nodes.count)
+  }
+
+  private mutating func parseObject(depth: Int) throws(JSONError) {
+    guard depth < JSONDocument.maxDepth else { throw JSONError(offset: position, reason: "nesting deeper than \(JSONDocument.maxDepth)") }
+    let index = append(.object, flag: false, start: position, end: position)
+    position += 1
+    skipWhitespace()
+    if position < input.count, input[position] == UInt8(ascii: "}") {
+      position += 1
+    } else {
+      while true {
+        guard position < input.count else { throw JSONError(offset: position, reason: "unterminated object") }
+        guard input[position] == UInt8(ascii: "\"") else {
+          throw JSONError(offset: position, reason: "unexpected \(describe(input[position])), expected a string key")
+        }
+        try parseString()
+        skipWhitespace()
+        guard position < input.count, input[position] == UInt8(ascii: ":") else {
+          throw JSONError(offset: position, reason: "expected ':' after object key")
+        }
+        position += 1
+        skipWhitespace()
+        try parseValue(depth: depth + 1)
+        skipWhitespace()
+        guard position < input.count else { throw JSONError(offset: position, reason: "unterminated object") }
+        if input[position] == UInt8(ascii: ",") {
+          position += 1
+          skipWhitespace()
+          continue
+        }
+        if input[position] == UInt8(ascii: "}") { position += 1; break }
+        throw JSONError(offset: position, reason: "unexpected \(describe(input[position])) in object, expected ',' or '}'")
+      }
+    }
+    nodes[index].end = Int32(position)
+    nodes[index].next = Int32(nodes.count)
+  }
+}
+
+@inline(__always) func hexValue(_ byte: UInt8) -> UInt32? {
+  switch byte {
+  case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
+  case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
+  case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
+  default: return nil
+  }
+}

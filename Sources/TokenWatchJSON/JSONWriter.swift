@@ -1,0 +1,115 @@
+/// Writes JSON into a byte buffer in the order the caller gives, so output is stable byte for byte.
+///
+/// Strings are escaped beyond what RFC 8259 requires: DEL, the C1 controls and U+2028/U+2029 are
+/// written as \u escapes too, so that `cat`-ing our NDJSON can never drive a terminal.
+public struct JSONWriter: Sendable {
+  public var bytes: [UInt8] = []
+  private var needsComma: [Bool] = []
+
+  public init() {}
+
+  public mutating func reset() {
+    bytes.removeAll(keepingCapacity: true)
+    needsComma.removeAll(keepingCapacity: true)
+  }
+
+  private mutating func separate() {
+    if let last = needsComma.last {
+      if last { bytes.append(UInt8(ascii: ",")) }
+      needsComma[needsComma.count - 1] = true
+    }
+  }
+
+  public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+  public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
+  public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+  public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
+
+  /// Writes `"key":` inside an object; the value call that follows must not add a comma.
+  public mutating func key(_ key: String) {
+    separate()
+    appendEscaped(key)
+    bytes.append(UInt8(ascii: ":"))
+    needsComma.append(false)  // swallowed by the value
+    pendingKey = true
+  }
+
+  private var pendingKey = false
+
+  private mutating func beginValue() {
+    if pendingKey {
+      needsComma.removeLast()
+      pendingKey = false
+    } else {
+      separate()
+    }
+  }
+
+  public mutating func string(_ value: String) { beginValue(); appendEscaped(value) }
+  public mutating func int(_ value: Int64) { beginValue(); bytes.append(contentsOf: String(value).utf8) }
+  public mutating func int(_ value: Int) { int(Int64(value)) }
+  public mutating func bool(_ value: Bool) { beginValue(); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+  public mutating func null() { beginValue(); bytes.append(contentsOf: "null".utf8) }
+
+  /// A number with a fixed count of decimals, trailing zeros removed: stable across platforms.
+  public mutating func fixed(_ value: Double, decimals: Int) {
+    beginValue()
+    bytes.append(contentsOf: formatFixed(value, decimals: decimals).utf8)
+  }
+
+  /// Values written by the caller as raw JSON (already valid).
+  public mutating func raw(_ json: String) { beginValue(); bytes.append(contentsOf: json.utf8) }
+
+  // Overloads that make `writer.key("k"); writer.string(v)` shorter at call sites.
+  public mutating func field(_ name: String, _ value: String) { key(name); string(value) }
+  public mutating func field(_ name: String, _ value: String?) { if let value { field(name, value) } }
+  public mutating func field(_ name: String, _ value: Int64) { key(name); int(value) }
+  public mutating func field(_ name: String, _ value: Int) { key(name); int(Int64(value)) }
+  public mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
+
+  private mutating func appendEscaped(_ text: String) {
+    bytes.append(UInt8(ascii: "\""))
+    for scalar in text.unicodeScalars {
+      let v = scalar.value
+      switch v {
+      case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+      case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+      case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+      case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+      case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+      case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+        for shift in stride(from: 12, through: 0, by: -4) {
+          bytes.append(hexDigits[Int(v >> UInt32(shift) & 0xF)])
+        }
+      default:
+        appendUTF8(v, to: &bytes)
+      }
+    }
+    bytes.append(UInt8(ascii: "\""))
+  }
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// Formats `value` with at most `decimals` decimals, rounding half away from zero, without
+/// trailing zeros ("12.5", "3", "-0.25"). Non-finite values become 0.
+public func formatFixed(_ value: Double, decimals: Int) -> String {
+  guard value.isFinite else { return "0" }
+  var scale: Double = 1
+  for _ in 0..<decimals { scale *= 10 }
+  let scaled = (abs(value) * scale).rounded(.toNearestOrAwayFromZero)
+  guard scaled < 9.0e15 else { return String(Int64(value)) }
+  let units = Int64(scaled)
+  let divisor = Int64(scale)
+  var text = String(units / divisor)
+  var fraction = units % divisor
+  if fraction != 0 {
+    var digits = String(fraction)
+    digits = String(repeating: "0", count: decimals - digits.count) + digits
+    while digits.hasSuffix("0") { digits.removeLast() }
+    text += "." + digits
+    fraction = 0
+  }
+  return (value < 0 && units != 0 ? "-" : "") + text
+}
