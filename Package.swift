@@ -15,9 +15,9 @@ let package = Package(
     .target(name: "TokenWatchJSON", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
     .target(name: "TokenWatchCore", dependencies: ["TokenWatchJSON"]),
     .target(name: "TokenWatchIO", dependencies: ["TokenWatchCore"]),
-    .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO"]),
+    .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"]),
     .testTarget(name: "TokenWatchJSONTests", dependencies: ["TokenWatchJSON"]),
-    .testTarget(name: "TokenWatchCoreTests", dependencies: ["TokenWatchCore"]),
+    .testTarget(name: "TokenWatchCoreTests", dependencies: ["TokenWatchCore", "TokenWatchJSON"], exclude: ["Fixtures"]),
     .testTarget(name: "TokenWatchIOTests", dependencies: ["TokenWatchIO"]),
     .testTarget(name: "TokenWatchCLITests", dependencies: ["tokenwatch", "TokenWatchIO"]),
   ]

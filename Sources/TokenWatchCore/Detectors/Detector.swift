@@ -1,0 +1,123 @@
+/// What a detector sees for one event: the event, plus the state records of its token, session,
+/// user, task and domain as they were before this event. Detectors may update the fields they
+/// own (baselines, trails); the engine applies the shared facts (last use, issuance, lifecycle)
+/// after every detector has run.
+public struct DetectionContext {
+  public let event: NormalizedEvent
+  public var token: TokenRecord?
+  public var tokenIsNew = false
+  public var session: SessionRecord?
+  public var sessionIsNew = false
+  public var user: UserRecord?
+  public var task: TaskRecord?
+  public var domain: DomainRecord?
+  /// The first event time of the whole stream (how long we have been watching).
+  public var streamStart: EventTime
+
+  public init(event: NormalizedEvent, streamStart: EventTime) {
+    self.event = event
+    self.streamStart = streamStart
+  }
+
+  /// A successful (or not known to have failed) use of a credential.
+  public var isUse: Bool {
+    switch event.kind {
+    case .signIn, .access, .tokenIssued: event.outcome != .failure
+    default: false
+    }
+  }
+}
+
+/// Who an alert is about; repeats for the same rule and subject are suppressed together.
+public enum FindingSubject: Hashable, Sendable {
+  case token(String)
+  case session(String)
+  case user(String)
+
+  public var kind: String {
+    switch self {
+    case .token: "token"
+    case .session: "session"
+    case .user: "user"
+    }
+  }
+
+  public var id: String {
+    switch self {
+    case .token(let id), .session(let id), .user(let id): id
+    }
+  }
+}
+
+/// Ordered, typed evidence; written to NDJSON in exactly this order.
+public indirect enum EvidenceValue: Sendable, Equatable {
+  case string(String)
+  case int(Int64)
+  case number(Double, decimals: Int)
+  case bool(Bool)
+  case object([(String, EvidenceValue)])
+
+  public static func == (a: EvidenceValue, b: EvidenceValue) -> Bool {
+    switch (a, b) {
+    case (.string(let x), .string(let y)): x == y
+    case (.int(let x), .int(let y)): x == y
+    case (.number(let x, let p), .number(let y, let q)): x == y && p == q
+    case (.bool(let x), .bool(let y)): x == y
+    case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    default: false
+    }
+  }
+}
+
+/// Builds evidence objects, skipping absent values.
+public struct EvidenceBuilder {
+  public private(set) var fields: [(String, EvidenceValue)] = []
+  public init() {}
+  public mutating func add(_ key: String, _ value: String?) { if let value { fields.append((key, .string(value))) } }
+  public mutating func add(_ key: String, _ value: Int64?) { if let value { fields.append((key, .int(value))) } }
+  public mutating func add(_ key: String, _ value: Double?, decimals: Int) { if let value { fields.append((key, .number(value, decimals: decimals))) } }
+  public mutating func add(_ key: String, _ value: Bool?) { if let value { fields.append((key, .bool(value))) } }
+  public mutating func add(_ key: String, _ value: EvidenceBuilder) { fields.append((key, .object(value.fields))) }
+  public mutating func add(_ key: String, time: EventTime?) { if let time { fields.append((key, .string(time.rfc3339))) } }
+}
+
+public struct Finding: Sendable {
+  public var severity: Severity
+  public var subject: FindingSubject
+  /// One sentence for the analyst: what happened, with the decisive values.
+  public var summary: String
+  public var evidence: [(String, EvidenceValue)]
+
+  public init(severity: Severity, subject: FindingSubject, summary: String, evidence: EvidenceBuilder) {
+    self.severity = severity
+    self.subject = subject
+    self.summary = summary
+    self.evidence = evidence.fields
+  }
+}
+
+public protocol Detector {
+  var rule: CompiledRule { get }
+  /// Looks at one event in its context; returns at most one finding.
+  func evaluate(_ context: inout DetectionContext) -> Finding?
+}
+
+extension UseSnapshot {
+  var evidence: EvidenceBuilder {
+    var e = EvidenceBuilder()
+    e.add("time", time: time)
+    e.add("ip", ip)
+    e.add("asn", asn.map { Int64($0) })
+    e.add("country", country)
+    e.add("city", city)
+    e.add("user_agent", userAgent)
+    e.add("device", device)
+    return e
+  }
+}
+
+func describeNetwork(asn: UInt32?, ip: String?, country: String?) -> String {
+  var text = asn.map { "AS\($0)" } ?? ip ?? "an unknown network"
+  if let country { text += " (\(country))" }
+  return text
+}

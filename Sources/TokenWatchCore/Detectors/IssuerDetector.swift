@@ -1,0 +1,73 @@
+/// Issuer anomaly (rule TW-003 by default): a token from an issuer the user's domain does not use.
+///
+/// Where the operator configured the expected issuers of a domain, anything else fires at once
+/// (a federated `ADFederationServices` token for a cloud-only domain is the Golden SAML shape).
+/// Elsewhere the detector learns each domain's issuers for a learning period of event time and
+/// then fires on any issuer never seen for that domain. An issuer that fired is not learned, so
+/// it keeps firing (suppression folds the repeats).
+public struct IssuerDetector: Detector {
+  public let rule: CompiledRule
+  let learning: Duration
+  let expected: [String: [String]]
+
+  public init(rule: CompiledRule, ruleSet: RuleSet) {
+    self.rule = rule
+    learning = rule.duration("learning")
+    expected = ruleSet.issuers(rule.lists("expected"))
+  }
+
+  public func evaluate(_ context: inout DetectionContext) -> Finding? {
+    let event = context.event
+    guard event.kind == .signIn || event.kind == .tokenIssued, event.outcome != .failure,
+      event.issuerType != nil || event.issuer != nil, let domain = userDomain(event.upn), var record = context.domain
+    else { return nil }
+    let type = event.issuerType ?? "unknown"
+    let name = event.issuer ?? ""
+    let key = name.isEmpty ? type : "\(type)/\(name)"
+    defer { context.domain = record }
+    if record.firstSeen == nil { record.firstSeen = event.time }
+
+    var evidence = EvidenceBuilder()
+    evidence.add("domain", domain)
+    evidence.add("issuer_type", type)
+    evidence.add("issuer", name.isEmpty ? nil : name)
+    let subject = FindingSubject.user(event.user ?? event.upn ?? domain)
+
+    if let accepted = expected[domain] {
+      guard !accepted.contains(where: { matches($0, type: type, name: name) }) else { return nil }
+      evidence.add("reason", "unexpected")
+      evidence.add("expected", accepted.joined(separator: ","))
+      return Finding(
+        severity: rule.severity.raised, subject: subject,
+        summary: "token issued by \(key), which is not an expected issuer for \(domain) (expected: \(accepted.joined(separator: ", ")))",
+        evidence: evidence)
+    }
+    if record.issuers.contains(key) { return nil }
+    let learnedFor = event.time - record.firstSeen!
+    guard learnedFor >= learning else {
+      if record.issuers.count < 64 { record.issuers.append(key) }
+      return nil
+    }
+    evidence.add("reason", "never_seen")
+    evidence.add("known_issuers", record.issuers.joined(separator: ","))
+    evidence.add("learning_since", time: record.firstSeen)
+    return Finding(
+      severity: rule.severity, subject: subject,
+      summary: "token issued by \(key), never seen for \(domain) since \(record.firstSeen!.rfc3339)", evidence: evidence)
+  }
+
+  /// `AzureAD` accepts that type with any name; `ADFederationServices/sts.contoso.example` both.
+  private func matches(_ pattern: String, type: String, name: String) -> Bool {
+    if let slash = pattern.firstIndex(of: "/") {
+      return pattern[..<slash].lowercased() == type.lowercased() && pattern[pattern.index(after: slash)...].lowercased() == name.lowercased()
+    }
+    return pattern.lowercased() == type.lowercased()
+  }
+}
+
+/// The domain of a UPN or e-mail address, lower-cased.
+func userDomain(_ upn: String?) -> String? {
+  guard let upn, let at = upn.lastIndex(of: "@") else { return nil }
+  let domain = upn[upn.index(after: at)...]
+  return domain.isEmpty ? nil : domain.lowercased()
+}

@@ -1,0 +1,101 @@
+/// Replay from a new network (rule TW-001 by default).
+///
+/// The first network (ASN, else /24 or /48) and country a token or session is used from is its
+/// baseline. A later successful use from outside that baseline and outside the trusted networks
+/// fires. The user agent is deliberately not compared: a replay that copies the victim's browser
+/// string exactly must still be caught. Severity rises when the victim is using the same
+/// credential at the same time (interleaved) and when the new network is a hosting or VPN ASN.
+///
+/// A baseline grows only through a sign-in from the same known device: the IdP authenticated the
+/// device, so this is the victim's laptop moving. Device ids on resource accesses are copied from
+/// token claims, so they prove nothing there. An interactive sign-in in the same session does NOT
+/// grow it: a stolen session cookie replayed in a browser shows up exactly as that.
+public struct ReplayDetector: Detector {
+  public let rule: CompiledRule
+  let checksTokens: Bool
+  let checksSessions: Bool
+  let trusted: NetworkSet
+  let hosting: Set<UInt32>
+  let vpn: Set<UInt32>
+  let interleaveWindow: Duration
+  let maxBaseline: Int
+
+  public init(rule: CompiledRule, ruleSet: RuleSet) {
+    self.rule = rule
+    let scope = rule.choices("scope")
+    checksTokens = scope.contains("token")
+    checksSessions = scope.contains("session")
+    trusted = ruleSet.networks(rule.lists("trusted"))
+    hosting = ruleSet.networks(rule.lists("hosting")).asns
+    vpn = ruleSet.networks(rule.lists("vpn")).asns
+    interleaveWindow = rule.duration("interleave_window")
+    maxBaseline = rule.count("max_baseline")
+  }
+
+  public func evaluate(_ context: inout DetectionContext) -> Finding? {
+    guard context.isUse else { return nil }
+    let event = context.event
+    guard event.ip != nil || event.asn != nil || event.country != nil else { return nil }
+    let fromTrusted = event.trustedNetwork || trusted.contains(ip: event.ip, asn: event.asn)
+
+    var finding: Finding?
+    if checksTokens, let tokenID = event.token, var token = context.token {
+      finding = check(&token.baseline, subject: .token(tokenID), fromTrusted: fromTrusted, event: event)
+      context.token = token
+    }
+    if checksSessions, let sessionID = event.session, var session = context.session {
+      let sessionFinding = check(&session.baseline, subject: .session(sessionID), fromTrusted: fromTrusted, event: event)
+      finding = finding ?? sessionFinding  // one alert per event: the token-level one is the stronger
+      context.session = session
+    }
+    return finding
+  }
+
+  private func check(_ baseline: inout NetworkBaseline, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent) -> Finding? {
+    if baseline.isEmpty {
+      baseline.first = UseSnapshot(event)
+      baseline.add(ip: event.ip, asn: event.asn, country: event.country, limit: maxBaseline)
+      baseline.lastInsideUse = event.time
+      return nil
+    }
+    if fromTrusted { return nil }
+    if baseline.contains(ip: event.ip, asn: event.asn, country: event.country) {
+      baseline.lastInsideUse = event.time
+      return nil
+    }
+    if extendsBaseline(baseline, event: event) {
+      baseline.add(ip: event.ip, asn: event.asn, country: event.country, limit: maxBaseline)
+      baseline.lastInsideUse = event.time
+      return nil
+    }
+    baseline.lastOutsideUse = event.time
+    guard let first = baseline.first else { return nil }
+
+    let interleaved = baseline.lastInsideUse.map { event.time - $0 <= interleaveWindow } ?? false
+    let fromHosting = event.asn.map { hosting.contains($0) } ?? false
+    let fromVPN = event.asn.map { vpn.contains($0) } ?? false
+    var severity = rule.severity
+    if fromHosting || fromVPN { severity = severity.raised }
+    if interleaved { severity = severity.raised }
+
+    var evidence = EvidenceBuilder()
+    evidence.add("scope", subject.kind)
+    evidence.add("baseline", first.evidence)
+    evidence.add("replay", UseSnapshot(event).evidence)
+    evidence.add("baseline_networks", baseline.networks.map(\.description).joined(separator: ","))
+    if let lastInside = baseline.lastInsideUse { evidence.add("victim_last_use", time: lastInside) }
+    evidence.add("interleaved", interleaved)
+    evidence.add("network_type", fromHosting ? "hosting" : fromVPN ? "vpn" : "other")
+    evidence.add("same_user_agent", first.userAgent != nil && first.userAgent == event.userAgent)
+    if let before = first.device, let now = event.device { evidence.add("device_changed", before != now) }
+    let summary = "\(subject.kind) first used from \(describeNetwork(asn: first.asn, ip: first.ip, country: first.country)) was used from \(describeNetwork(asn: event.asn, ip: event.ip, country: event.country))"
+      + (interleaved ? " while the victim was still using it" : "")
+    return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
+  }
+
+  private func extendsBaseline(_ baseline: NetworkBaseline, event: NormalizedEvent) -> Bool {
+    guard event.kind != .access else { return false }
+    if let known = baseline.first?.device, let device = event.device, known == device { return true }
+    return false
+  }
+}

@@ -1,0 +1,111 @@
+/// Impossible travel (rule TW-002 by default), per token and per user.
+///
+/// Each sighting is compared with the last few located sightings in the lookback, not only the
+/// latest, so A→B→A ping-pong is caught. Geolocation error is allowed for by subtracting an
+/// error radius per point before computing speed. Sightings from trusted or VPN networks are
+/// neither anchors nor compared: their location says nothing about the person.
+public struct TravelDetector: Detector {
+  public let rule: CompiledRule
+  let checksTokens: Bool
+  let checksUsers: Bool
+  let maxSpeed: Double
+  let minDistance: Double
+  let geoError: Double
+  let history: Int
+  let lookback: Duration
+  let trusted: NetworkSet
+  let vpn: Set<UInt32>
+
+  public init(rule: CompiledRule, ruleSet: RuleSet) {
+    self.rule = rule
+    let scope = rule.choices("scope")
+    checksTokens = scope.contains("token")
+    checksUsers = scope.contains("user")
+    maxSpeed = rule.number("max_speed_kmh")
+    minDistance = rule.number("min_distance_km")
+    geoError = rule.number("geo_error_km")
+    history = rule.count("history")
+    lookback = rule.duration("lookback")
+    trusted = ruleSet.networks(rule.lists("trusted"))
+    vpn = ruleSet.networks(rule.lists("vpn")).asns
+  }
+
+  public func evaluate(_ context: inout DetectionContext) -> Finding? {
+    let event = context.event
+    guard context.isUse, let latitude = event.latitude, let longitude = event.longitude,
+      abs(latitude) <= 90, abs(longitude) <= 180, !(latitude == 0 && longitude == 0)
+    else { return nil }
+    if event.trustedNetwork || trusted.contains(ip: event.ip, asn: event.asn) { return nil }
+    if let asn = event.asn, vpn.contains(asn) { return nil }
+    let point = GeoPoint(time: event.time, latitude: latitude, longitude: longitude, city: event.city, country: event.country, ip: event.ip)
+
+    var finding: Finding?
+    if checksTokens, let tokenID = event.token, var token = context.token {
+      finding = check(token.trail, point, subject: .token(tokenID), severity: rule.severity.raised)
+      record(point, in: &token.trail)
+      context.token = token
+    }
+    if checksUsers, let userID = event.user, var user = context.user {
+      let userFinding = check(user.trail, point, subject: .user(userID), severity: rule.severity)
+      finding = finding ?? userFinding  // the same token in both places is the stronger alert
+      record(point, in: &user.trail)
+      context.user = user
+    }
+    return finding
+  }
+
+  private func check(_ trail: [GeoPoint], _ point: GeoPoint, subject: FindingSubject, severity: Severity) -> Finding? {
+    var worst: (anchor: GeoPoint, km: Double, hours: Double, speed: Double)?
+    for anchor in trail.reversed() where point.time - anchor.time <= lookback && anchor.time <= point.time {
+      let km = haversineKilometres(anchor.latitude, anchor.longitude, point.latitude, point.longitude)
+      let feasibleKm = km - 2 * geoError
+      guard feasibleKm >= minDistance else { continue }
+      let hours = Double((point.time - anchor.time).millis) / 3_600_000
+      let speed = hours > 0 ? feasibleKm / hours : Double.infinity
+      if speed > maxSpeed, speed > (worst?.speed ?? 0) { worst = (anchor, km, hours, speed) }
+    }
+    guard let worst else { return nil }
+    var evidence = EvidenceBuilder()
+    evidence.add("scope", subject.kind)
+    evidence.add("from", worst.anchor.evidence)
+    evidence.add("to", point.evidence)
+    evidence.add("km", worst.km, decimals: 0)
+    evidence.add("minutes", worst.hours * 60, decimals: 1)
+    evidence.add("kmh", worst.speed.isFinite ? worst.speed : nil, decimals: 0)
+    evidence.add("geo_error_km", geoError, decimals: 0)
+    let place = { (p: GeoPoint) in p.city ?? p.country ?? "\(formatFixedCoordinate(p.latitude)),\(formatFixedCoordinate(p.longitude))" }
+    let speedText = worst.speed.isFinite ? "\(Int(worst.speed)) km/h" : "at the same instant"
+    let summary = "same \(subject.kind) in \(place(worst.anchor)) and \(place(point)), \(Int(worst.km)) km apart in \(Int((worst.hours * 60).rounded())) min (\(speedText))"
+    return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
+  }
+
+  /// Keeps the last `history` distinct places; a sighting near the newest one just refreshes it.
+  private func record(_ point: GeoPoint, in trail: inout [GeoPoint]) {
+    if let newest = trail.last,
+      haversineKilometres(newest.latitude, newest.longitude, point.latitude, point.longitude) <= geoError
+    {
+      trail[trail.count - 1] = point
+      return
+    }
+    trail.append(point)
+    if trail.count > history { trail.removeFirst(trail.count - history) }
+  }
+}
+
+private func formatFixedCoordinate(_ value: Double) -> String {
+  let scaled = (value * 100).rounded() / 100
+  return String(scaled)
+}
+
+extension GeoPoint {
+  var evidence: EvidenceBuilder {
+    var e = EvidenceBuilder()
+    e.add("time", time: time)
+    e.add("lat", latitude, decimals: 4)
+    e.add("lon", longitude, decimals: 4)
+    e.add("city", city)
+    e.add("country", country)
+    e.add("ip", ip)
+    return e
+  }
+}

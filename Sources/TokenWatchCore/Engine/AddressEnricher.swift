@@ -1,0 +1,39 @@
+/// Learns which ASN and country an address prefix (/24, /48) belongs to from records that carry
+/// both (sign-in logs do), and fills them in on records that carry only the IP (Graph activity
+/// logs do). Without it, a token issued at AS7922 and then used from the very same IP in a Graph
+/// call would look like it came from somewhere new.
+struct AddressEnricher {
+  struct Info: StateRecord {
+    var asn: UInt32?
+    var country: String?
+    init() {}
+  }
+
+  private var prefixes: KeyedStore<Info>
+
+  init(limit: StatePolicy.Limit) {
+    prefixes = KeyedStore(maxEntries: limit.maxEntries, ttl: limit.ttl)
+  }
+
+  var count: Int { prefixes.count }
+  var evictions: Int { prefixes.evictions }
+  var expirations: Int { prefixes.expirations }
+
+  mutating func expire(now: EventTime) { prefixes.expire(now: now) }
+
+  /// Learns from `event` or completes it. True when a value was filled in.
+  mutating func enrich(_ event: inout NormalizedEvent) -> Bool {
+    guard let ip = event.ip, let address = IPAddress(ip) else { return false }
+    let key = address.networkPrefix.prefixDescription
+    if let asn = event.asn, asn != 0 {
+      let slot = prefixes.touch(key, at: event.time).slot
+      prefixes[slot].asn = asn
+      if let country = event.country { prefixes[slot].country = country }
+      return false
+    }
+    guard let slot = prefixes.slot(of: key), let asn = prefixes[slot].asn else { return false }
+    event.asn = asn
+    if event.country == nil { event.country = prefixes[slot].country }
+    return true
+  }
+}

@@ -1,0 +1,287 @@
+/// The detection engine: one event in, alerts, risk records and suppression summaries out.
+///
+/// It owns all state and is confined to one thread; nothing in it is shared or locked. Events
+/// must arrive in event-time order (the reorder buffer's job); late ones are processed as they
+/// come and their alerts flagged.
+public struct Engine {
+  public let ruleSet: RuleSet
+  private let detectors: [any Detector]
+  private let scorer: RiskScorer
+
+  private var tokens: KeyedStore<TokenRecord>
+  private var sessions: KeyedStore<SessionRecord>
+  private var users: KeyedStore<UserRecord>
+  private var tasks: KeyedStore<TaskRecord>
+  private var domains: KeyedStore<DomainRecord>
+  private var suppression: [String: SuppressionWindow] = [:]
+  private var addresses: AddressEnricher
+
+  private var streamStart: EventTime?
+  private var lastHousekeeping = EventTime.distantPast
+  public private(set) var counters = EngineCounters()
+
+  public init(ruleSet: RuleSet) {
+    self.ruleSet = ruleSet
+    detectors = ruleSet.enabledRules.map { Engine.makeDetector($0, ruleSet) }
+    scorer = RiskScorer(policy: ruleSet.risk)
+    let state = ruleSet.state
+    tokens = KeyedStore(maxEntries: state.tokens.maxEntries, ttl: state.tokens.ttl)
+    sessions = KeyedStore(maxEntries: state.sessions.maxEntries, ttl: state.sessions.ttl)
+    users = KeyedStore(maxEntries: state.users.maxEntries, ttl: state.users.ttl)
+    tasks = KeyedStore(maxEntries: state.tasks.maxEntries, ttl: state.tasks.ttl)
+    domains = KeyedStore(maxEntries: state.domains.maxEntries, ttl: state.domains.ttl)
+    addresses = AddressEnricher(limit: state.addresses)
+  }
+
+  static func makeDetector(_ rule: CompiledRule, _ ruleSet: RuleSet) -> any Detector {
+    switch rule.detector {
+    case .replay: ReplayDetector(rule: rule, ruleSet: ruleSet)
+    case .travel: TravelDetector(rule: rule, ruleSet: ruleSet)
+    case .issuer: IssuerDetector(rule: rule, ruleSet: ruleSet)
+    case .forged: ForgedTokenDetector(rule: rule, ruleSet: ruleSet)
+    case .postTaskUse: PostTaskUseDetector(rule: rule, ruleSet: ruleSet)
+    case .dormant: DormantDetector(rule: rule, ruleSet: ruleSet)
+    }
+  }
+
+  public var stateSizes: [(String, Int)] {
+    [("tokens", tokens.count), ("sessions", sessions.count), ("users", users.count), ("tasks", tasks.count), ("domains", domains.count), ("addresses", addresses.count)]
+  }
+
+  public var evictions: Int { tokens.evictions + sessions.evictions + users.evictions + tasks.evictions + domains.evictions + addresses.evictions }
+  public var expirations: Int { tokens.expirations + sessions.expirations + users.expirations + tasks.expirations + domains.expirations + addresses.expirations }
+
+  /// How many users are at each risk level at `time`, after decay.
+  public func usersByRiskLevel(at time: EventTime) -> [RiskLevel: Int] {
+    var counts: [RiskLevel: Int] = [:]
+    users.forEachRecord { record, _ in
+      guard record.risk.updatedAt != nil else { return }
+      let level = ruleSet.risk.level(for: scorer.score(record.risk, at: time))
+      if level != .none { counts[level, default: 0] += 1 }
+    }
+    return counts
+  }
+
+  public mutating func process(_ incoming: NormalizedEvent, late: Bool = false, into output: inout [EngineRecord]) {
+    var event = incoming
+    if addresses.enrich(&event) { counters.enrichedEvents += 1 }
+    let t = event.time
+    if streamStart == nil { streamStart = t }
+    if t.millis - lastHousekeeping.millis >= 60_000 { housekeeping(now: t, into: &output) }
+    counters.events[event.sourceDetail, default: 0] += 1
+    if late { counters.lateEvents += 1 }
+
+    var context = DetectionContext(event: event, streamStart: streamStart!)
+    var tokenSlot: Int?
+    if let id = event.token {
+      let (slot, created) = tokens.touch(id, at: t)
+      tokenSlot = slot
+      context.token = tokens.take(slot)
+      context.tokenIsNew = created
+      if created { context.token!.firstSeen = t }
+    }
+    var sessionSlot: Int?
+    if let id = event.session {
+      let (slot, created) = sessions.touch(id, at: t)
+      sessionSlot = slot
+      context.session = sessions.take(slot)
+      context.sessionIsNew = created
+      if created { context.session!.firstSeen = t }
+    }
+    var userSlot: Int?
+    if let id = event.user ?? context.token?.user ?? context.session?.user ?? event.upn {
+      let slot = users.touch(id, at: t).slot
+      userSlot = slot
+      context.user = users.take(slot)
+    }
+    var taskSlot: Int?
+    if let id = event.task ?? context.token?.task {
+      let slot = tasks.touch(id, at: t).slot
+      taskSlot = slot
+      context.task = tasks.take(slot)
+    }
+    var domainSlot: Int?
+    if event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn ?? context.user?.upn) {
+      let slot = domains.touch(domain, at: t).slot
+      domainSlot = slot
+      context.domain = domains.take(slot)
+    }
+
+    var findings: [(CompiledRule, Finding)] = []
+    for detector in detectors {
+      if let finding = detector.evaluate(&context) { findings.append((detector.rule, finding)) }
+    }
+    Engine.applyFacts(of: event, to: &context)
+
+    if let slot = tokenSlot { tokens.put(context.token!, slot) }
+    if let slot = sessionSlot { sessions.put(context.session!, slot) }
+    if let slot = taskSlot { tasks.put(context.task!, slot) }
+    if let slot = domainSlot { domains.put(context.domain!, slot) }
+    var user = context.user
+    for (rule, finding) in findings {
+      emit(finding, rule: rule, event: event, context: context, user: &user, late: late, into: &output)
+    }
+    if let slot = userSlot { users.put(user!, slot) }
+  }
+
+  /// What every event teaches regardless of rules: who owns a token, when it was last used,
+  /// whether a sign-in issued it, and the lifecycle facts (ended, disabled, revoked).
+  static func applyFacts(of event: NormalizedEvent, to context: inout DetectionContext) {
+    let t = event.time
+    let isUse = context.isUse
+    if var token = context.token {
+      if let user = event.user { token.user = user }
+      if let session = event.session { token.session = session }
+      if let task = event.task { token.task = task }
+      if (event.kind == .signIn || event.kind == .tokenIssued) && event.outcome != .failure { token.issued = true }
+      if isUse, (token.lastUse ?? .distantPast) < t { token.lastUse = t }
+      context.token = token
+    }
+    if var session = context.session {
+      if let user = event.user { session.user = user }
+      if isUse, (session.lastUse ?? .distantPast) < t { session.lastUse = t }
+      context.session = session
+    }
+    if var user = context.user {
+      if let upn = event.upn { user.upn = upn }
+      if event.actor != .unknown { user.actor = event.actor }
+      if event.kind == .signIn || event.kind == .tokenIssued {
+        if user.firstSignIn == nil || t < user.firstSignIn! { user.firstSignIn = t }
+        if (user.lastSignIn ?? .distantPast) < t { user.lastSignIn = t }
+      }
+      context.user = user
+    }
+    switch event.kind {
+    case .sessionEnd:
+      context.session?.endedAt = t
+    case .tokenRevoked:
+      if event.token != nil { context.token?.revokedAt = t }
+      if event.session != nil { context.session?.revokedAt = t }
+      if event.token == nil && event.session == nil { context.user?.revokedBefore = t }
+    case .userDisabled:
+      context.user?.disabledAt = t
+    case .userEnabled:
+      context.user?.disabledAt = nil
+    case .taskEnd:
+      context.task?.endedAt = t
+      if let user = event.user { context.task?.user = user }
+    default:
+      break
+    }
+  }
+
+  private mutating func emit(_ finding: Finding, rule: CompiledRule, event: NormalizedEvent, context: DetectionContext, user: inout UserRecord?, late: Bool, into output: inout [EngineRecord]) {
+    let t = event.time
+    let userID = event.user ?? context.token?.user ?? context.session?.user ?? event.upn
+    let suppressionKey = rule.id + "|" + finding.subject.kind + "|" + finding.subject.id
+    if var window = suppression[suppressionKey], t < window.end {
+      window.count += 1
+      if t > window.last { window.last = t }
+      suppression[suppressionKey] = window
+      counters.suppressed += 1
+      return
+    }
+    if let closed = suppression.removeValue(forKey: suppressionKey), closed.count > 1 {
+      output.append(.suppressed(closed.record))
+    }
+
+    var hash = StableHash()
+    hash.combine(rule.id)
+    hash.combine(finding.subject.kind)
+    hash.combine(finding.subject.id)
+    hash.combine(t.millis)
+    hash.combine(event.eventID ?? "")
+    hash.combine(event.ip ?? "")
+    let alertID = "tw-" + StableHash.hex(hash.value)
+
+    var outcome = RiskScorer.Outcome(points: 0, score: 0, level: .none, previousLevel: .none)
+    if var record = user {
+      outcome = scorer.add(points: rule.points, cap: rule.cap, rule: rule.id, at: t, to: &record.risk)
+      remember(alertID, rule: rule.id, event: event, in: &record.risk)
+      user = record
+    }
+    let alert = Alert(
+      id: alertID, time: t, rule: rule.id, title: rule.title, summary: finding.summary, severity: finding.severity,
+      user: userID, upn: event.upn ?? user?.upn, token: event.token, session: event.session, subject: finding.subject,
+      source: event.sourceDetail, eventID: event.eventID, evidence: finding.evidence, riskPoints: outcome.points,
+      riskScore: outcome.score, riskLevel: outcome.level, mitre: rule.mitre, late: late)
+    output.append(.alert(alert))
+    counters.alerts[rule.id, default: 0] += 1
+    if rule.suppress.millis > 0 {
+      suppression[suppressionKey] = SuppressionWindow(alertID: alertID, rule: rule.id, subject: finding.subject, user: userID, count: 1, first: t, last: t, end: t + rule.suppress)
+    }
+    if outcome.rose, let userID, let record = user {
+      output.append(.risk(riskRecord(userID, record, outcome, at: t)))
+      counters.riskRises += 1
+    }
+  }
+
+  private func remember(_ alertID: String, rule: String, event: NormalizedEvent, in risk: inout RiskState) {
+    func push(_ value: String?, _ list: inout [String], limit: Int = 16) {
+      guard let value, !list.contains(value) else { return }
+      list.append(value)
+      if list.count > limit { list.removeFirst(list.count - limit) }
+    }
+    push(alertID, &risk.recentAlerts, limit: 32)
+    push(rule, &risk.recentRules)
+    push(event.token, &risk.tokens)
+    push(event.session, &risk.sessions)
+  }
+
+  private func riskRecord(_ userID: String, _ user: UserRecord, _ outcome: RiskScorer.Outcome, at t: EventTime) -> RiskRecord {
+    let id = "tw-risk-" + StableHash.hex(StableHash.of(userID, String(t.millis), outcome.level.name))
+    return RiskRecord(
+      id: id, time: t, user: userID, upn: user.upn, actor: user.actor, level: outcome.level, previousLevel: outcome.previousLevel,
+      score: outcome.score, alerts: user.risk.recentAlerts, rules: user.risk.recentRules, tokens: user.risk.tokens, sessions: user.risk.sessions)
+  }
+
+  /// Expires idle state and closes suppression windows; runs once per minute of event time.
+  private mutating func housekeeping(now: EventTime, into output: inout [EngineRecord]) {
+    lastHousekeeping = now
+    tokens.expire(now: now)
+    sessions.expire(now: now)
+    users.expire(now: now)
+    tasks.expire(now: now)
+    domains.expire(now: now)
+    addresses.expire(now: now)
+    closeSuppressionWindows(endingBy: now, into: &output)
+  }
+
+  private mutating func closeSuppressionWindows(endingBy now: EventTime, into output: inout [EngineRecord]) {
+    let closed = suppression.filter { $0.value.end <= now }
+    guard !closed.isEmpty else { return }
+    for key in closed.keys { suppression[key] = nil }
+    let summaries = closed.values.filter { $0.count > 1 }.sorted { ($0.end, $0.alertID) < ($1.end, $1.alertID) }
+    output += summaries.map { .suppressed($0.record) }
+  }
+
+  /// End of input: close every open suppression window.
+  public mutating func finish(into output: inout [EngineRecord]) {
+    closeSuppressionWindows(endingBy: EventTime(millis: Int64.max), into: &output)
+  }
+}
+
+struct SuppressionWindow {
+  var alertID: String
+  var rule: String
+  var subject: FindingSubject
+  var user: String?
+  var count: Int
+  var first: EventTime
+  var last: EventTime
+  var end: EventTime
+
+  var record: SuppressionRecord {
+    SuppressionRecord(alertID: alertID, rule: rule, subject: subject, user: user, count: count, firstTime: first, lastTime: last)
+  }
+}
+
+public struct EngineCounters: Sendable {
+  public var events: [String: Int] = [:]
+  public var alerts: [String: Int] = [:]
+  public var suppressed = 0
+  public var lateEvents = 0
+  public var riskRises = 0
+  /// Events whose ASN (and country) were inferred from other records of the same prefix.
+  public var enrichedEvents = 0
+}

@@ -1,0 +1,83 @@
+/// Puts events back into event-time order when they arrive up to `maxDelay` out of order.
+///
+/// Items wait in a min-heap keyed by (time, tie-break) until the watermark — the newest time
+/// seen minus `maxDelay` — passes them. The tie-break is a hash of the raw record, so two events
+/// with the same timestamp come out in the same order whatever order they arrived in. An item
+/// older than the watermark when it arrives is late: it is released at once, flagged.
+public struct ReorderBuffer<Item> {
+  public struct Entry {
+    public var time: EventTime
+    public var tieBreak: UInt64
+    public var item: Item
+    public var late: Bool
+  }
+
+  private var heap: [Entry] = []
+  public let maxDelay: Duration
+  public private(set) var newest = EventTime.distantPast
+  public private(set) var lateCount = 0
+
+  public init(maxDelay: Duration) { self.maxDelay = maxDelay }
+
+  public var watermark: EventTime { newest - maxDelay }
+  public var count: Int { heap.count }
+
+  /// Adds an item; appends to `released` every item whose time the watermark has now passed.
+  public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, into released: inout [Entry]) {
+    if newest != .distantPast, time < watermark {
+      lateCount += 1
+      released.append(Entry(time: time, tieBreak: tieBreak, item: item, late: true))
+      return
+    }
+    if time > newest { newest = time }
+    insert(Entry(time: time, tieBreak: tieBreak, item: item, late: false))
+    while let top = heap.first, top.time <= watermark, maxDelay.millis > 0 || top.time <= newest {
+      released.append(removeMin())
+    }
+  }
+
+  /// Releases everything, in order (end of input).
+  public mutating func drain(into released: inout [Entry]) {
+    while !heap.isEmpty { released.append(removeMin()) }
+  }
+
+  /// The earliest waiting item, if any.
+  public var peek: Entry? { heap.first }
+
+  public mutating func popMin() -> Entry? { heap.isEmpty ? nil : removeMin() }
+
+  private static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+    a.time != b.time ? a.time < b.time : a.tieBreak < b.tieBreak
+  }
+
+  private mutating func insert(_ entry: Entry) {
+    heap.append(entry)
+    var child = heap.count - 1
+    while child > 0 {
+      let parent = (child - 1) / 2
+      guard Self.precedes(heap[child], heap[parent]) else { break }
+      heap.swapAt(child, parent)
+      child = parent
+    }
+  }
+
+  private mutating func removeMin() -> Entry {
+    let top = heap[0]
+    let last = heap.removeLast()
+    if !heap.isEmpty {
+      heap[0] = last
+      var parent = 0
+      while true {
+        let left = 2 * parent + 1
+        let right = left + 1
+        var smallest = parent
+        if left < heap.count, Self.precedes(heap[left], heap[smallest]) { smallest = left }
+        if right < heap.count, Self.precedes(heap[right], heap[smallest]) { smallest = right }
+        if smallest == parent { break }
+        heap.swapAt(parent, smallest)
+        parent = smallest
+      }
+    }
+    return top
+  }
+}

@@ -1,0 +1,293 @@
+import TokenWatchJSON
+
+/// Microsoft Entra ID sign-in logs, in the three shapes they are exported in:
+///
+/// 1. Graph `signIn` objects (`/auditLogs/signIns`): camelCase, at the top level.
+/// 2. Azure Monitor diagnostic records (Event Hub, storage blobs): `{time, category, properties:{…signIn…}}`.
+/// 3. Log Analytics rows (`SigninLogs`, `AADNonInteractiveUserSignInLogs`, …): PascalCase, with
+///    nested objects (`Status`, `DeviceDetail`, `LocationDetails`, …) stored as JSON text.
+///
+/// Any other Azure diagnostic record (say `AuditLogs`) is claimed too, and rejected with
+/// `.unknownCategory`, so a misrouted feed shows up in the counters instead of vanishing.
+/// Graph activity records are left to `GraphActivityNormalizer`.
+public enum EntraSignInNormalizer: EventNormalizer {
+  public static let format = InputFormat.entra
+
+  public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
+    guard let shape = shape(document, record) else { return false }
+    switch shape {
+    case .diagnostic(_, let category, _):
+      return !document.stringEquals(category, GraphActivityNormalizer.category)
+    case .logAnalytics:
+      let row = LenientView(document, record)
+      return !row.equals("Type", GraphActivityNormalizer.category) && !row.equals("Category", GraphActivityNormalizer.category)
+    case .graphObject:
+      return true
+    }
+  }
+
+  public static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
+    guard let shape = shape(document, record) else {
+      throw NormalizeFailure(
+        .invalid,
+        "not an Entra sign-in record: expected a Graph signIn object, a diagnostic record with \"category\" and \"properties\", or a Log Analytics row with \"Type\"")
+    }
+    switch shape {
+    case .graphObject:
+      let signIn = LenientView(document, record)
+      return try read(signIn, keys: .camelCase, kind: graphObjectKind(signIn), sourceDetail: "entra:signIn", envelope: nil)
+    case .diagnostic(let envelope, let categoryRef, let properties):
+      guard let category = SignInCategory.named(document, categoryRef) else {
+        throw unknownCategory(document, categoryRef)
+      }
+      guard let properties = LenientView.container(document, properties), properties.isObject else {
+        throw NormalizeFailure(.invalid, "\(category.name) record has no \"properties\" object")
+      }
+      return try read(properties, keys: .camelCase, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (envelope, .diagnostic))
+    case .logAnalytics:
+      let row = LenientView(document, record)
+      // `Type` names the table ("SigninLogs"); `Category` the diagnostic category ("SignInLogs").
+      // Projections and other tables reuse either column, so try the table first.
+      let names = [row.member("Type"), row.member("Category")].compactMap { $0 }.filter { document.kind($0) == .string }
+      guard let category = names.lazy.compactMap({ SignInCategory.named(document, $0) }).first else {
+        throw unknownCategory(document, names.first)
+      }
+      return try read(row, keys: .pascalCase, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (row, .logAnalytics))
+    }
+  }
+
+  // MARK: - Shapes and categories
+
+  enum Shape {
+    case graphObject
+    /// `category` is a string; `properties` any value (an object, or JSON text of one).
+    case diagnostic(envelope: LenientView, category: JSONRef, properties: JSONRef)
+    case logAnalytics
+  }
+
+  static func shape(_ document: JSONDocument, _ record: JSONRef) -> Shape? {
+    guard document.kind(record) == .object else { return nil }
+    let object = LenientView(document, record)
+    if let category = object.member("category"), document.kind(category) == .string {
+      guard let properties = object.member("properties") else { return nil }
+      return .diagnostic(envelope: object, category: category, properties: properties)
+    }
+    // A Log Analytics row names its table or category and always carries some workspace column;
+    // the second test keeps a native event with a stray "Type" key out.
+    if isString(document, object.member("Type")) || isString(document, object.member("Category")),
+      object.has("TimeGenerated") || object.has("CreatedDateTime") || object.has("TenantId")
+    {
+      return .logAnalytics
+    }
+    if object.has("createdDateTime"), !object.has("properties"), looksLikeSignIn(object) {
+      return .graphObject
+    }
+    return nil
+  }
+
+  /// `createdDateTime` alone is on many Graph resources (users, groups); a sign-in also names a token,
+  /// its interactivity, or an app being signed in to.
+  private static func looksLikeSignIn(_ object: LenientView) -> Bool {
+    object.has("uniqueTokenIdentifier") || object.has("isInteractive") || object.has("signInEventTypes")
+      || (object.has("appId") && (object.has("userPrincipalName") || object.has("servicePrincipalId")))
+  }
+
+  private static func isString(_ document: JSONDocument, _ ref: JSONRef?) -> Bool {
+    guard let ref else { return false }
+    return document.kind(ref) == .string
+  }
+
+  /// What a sign-in category means to the detectors.
+  struct CategoryKind {
+    var kind: EventKind
+    var actor: ActorType
+    /// `isInteractive` when the record does not say.
+    var interactive: Bool
+    /// Read `servicePrincipalId`/`servicePrincipalName` as the subject instead of the user.
+    var servicePrincipal: Bool
+
+    static let interactiveUser = CategoryKind(kind: .signIn, actor: .human, interactive: true, servicePrincipal: false)
+    /// A refresh-token or PRT redemption: a token issued without the user present.
+    static let nonInteractiveUser = CategoryKind(kind: .tokenIssued, actor: .human, interactive: false, servicePrincipal: false)
+    static let workload = CategoryKind(kind: .tokenIssued, actor: .service, interactive: false, servicePrincipal: true)
+  }
+
+  struct SignInCategory {
+    var name: String
+    var kind: CategoryKind
+    var sourceDetail: String
+
+    /// Diagnostic category names and Log Analytics table names (`Type`, note "Signin" with a small i).
+    static let all: [SignInCategory] = [
+      .init(name: "SignInLogs", kind: .interactiveUser, sourceDetail: "entra:SignInLogs"),
+      .init(name: "NonInteractiveUserSignInLogs", kind: .nonInteractiveUser, sourceDetail: "entra:NonInteractiveUserSignInLogs"),
+      .init(name: "ServicePrincipalSignInLogs", kind: .workload, sourceDetail: "entra:ServicePrincipalSignInLogs"),
+      .init(name: "ManagedIdentitySignInLogs", kind: .workload, sourceDetail: "entra:ManagedIdentitySignInLogs"),
+      .init(name: "MicrosoftServicePrincipalSignInLogs", kind: .workload, sourceDetail: "entra:MicrosoftServicePrincipalSignInLogs"),
+      .init(name: "SigninLogs", kind: .interactiveUser, sourceDetail: "entra:SigninLogs"),
+      .init(name: "AADNonInteractiveUserSignInLogs", kind: .nonInteractiveUser, sourceDetail: "entra:AADNonInteractiveUserSignInLogs"),
+      .init(name: "AADServicePrincipalSignInLogs", kind: .workload, sourceDetail: "entra:AADServicePrincipalSignInLogs"),
+      .init(name: "AADManagedIdentitySignInLogs", kind: .workload, sourceDetail: "entra:AADManagedIdentitySignInLogs"),
+    ]
+
+    static func named(_ document: JSONDocument, _ ref: JSONRef) -> SignInCategory? {
+      all.first { document.stringEquals(ref, $0.name) }
+    }
+  }
+
+  static let readCategories = "SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs, ManagedIdentitySignInLogs, MicrosoftServicePrincipalSignInLogs"
+
+  private static func unknownCategory(_ document: JSONDocument, _ name: JSONRef?) -> NormalizeFailure {
+    let shown = name.flatMap(document.string).map { "category \"\($0)\"" } ?? "no category"
+    return NormalizeFailure(
+      .unknownCategory,
+      "Azure diagnostic record of \(shown) is not a sign-in log (read here: \(readCategories); Graph activity: \(GraphActivityNormalizer.category))")
+  }
+
+  /// A Graph signIn object carries no category: `signInEventTypes` (beta) says which log it
+  /// belongs to, else `isInteractive`. `/auditLogs/signIns` returns interactive sign-ins unless
+  /// filtered, so a record that says neither is taken as interactive.
+  static func graphObjectKind(_ signIn: LenientView) -> CategoryKind {
+    if let types = signIn.nested("signInEventTypes") {
+      let document = types.document
+      let elements = document.elements(types.ref)
+      func has(_ type: String) -> Bool { elements.contains { document.stringEquals($0, type) } }
+      if has("interactiveUser") { return .interactiveUser }
+      if has("nonInteractiveUser") { return .nonInteractiveUser }
+      if has("servicePrincipal") || has("managedIdentity") { return .workload }
+    }
+    switch signIn.bool("isInteractive") {
+    case true?: return .interactiveUser
+    case false?:
+      if signIn.string("userId") == nil, signIn.string("servicePrincipalId") != nil { return .workload }
+      return .nonInteractiveUser
+    case nil:
+      return .interactiveUser
+    }
+  }
+
+  // MARK: - Fields
+
+  /// Field names: camelCase in Graph and diagnostic records, PascalCase in Log Analytics. Keys
+  /// inside the nested objects (`status.errorCode`, `deviceDetail.deviceId`) are camelCase in all three.
+  struct Keys {
+    var createdDateTime, id, userId, userPrincipalName, servicePrincipalId, servicePrincipalName: String
+    var appId, uniqueTokenIdentifier, sessionId, tokenIssuerType, tokenIssuerName: String
+    var ipAddress, autonomousSystemNumber, location, userAgent, deviceDetail, status: String
+    var tokenProtectionStatusDetails, isThroughGlobalSecureAccess, networkLocationDetails, isInteractive: String
+
+    static let camelCase = Keys(
+      createdDateTime: "createdDateTime", id: "id", userId: "userId", userPrincipalName: "userPrincipalName",
+      servicePrincipalId: "servicePrincipalId", servicePrincipalName: "servicePrincipalName", appId: "appId",
+      uniqueTokenIdentifier: "uniqueTokenIdentifier", sessionId: "sessionId", tokenIssuerType: "tokenIssuerType",
+      tokenIssuerName: "tokenIssuerName", ipAddress: "ipAddress", autonomousSystemNumber: "autonomousSystemNumber",
+      location: "location", userAgent: "userAgent", deviceDetail: "deviceDetail", status: "status",
+      tokenProtectionStatusDetails: "tokenProtectionStatusDetails",
+      isThroughGlobalSecureAccess: "isThroughGlobalSecureAccess", networkLocationDetails: "networkLocationDetails",
+      isInteractive: "isInteractive")
+
+    static let pascalCase = Keys(
+      createdDateTime: "CreatedDateTime", id: "Id", userId: "UserId", userPrincipalName: "UserPrincipalName",
+      servicePrincipalId: "ServicePrincipalId", servicePrincipalName: "ServicePrincipalName", appId: "AppId",
+      uniqueTokenIdentifier: "UniqueTokenIdentifier", sessionId: "SessionId", tokenIssuerType: "TokenIssuerType",
+      tokenIssuerName: "TokenIssuerName", ipAddress: "IPAddress", autonomousSystemNumber: "AutonomousSystemNumber",
+      location: "LocationDetails", userAgent: "UserAgent", deviceDetail: "DeviceDetail", status: "Status",
+      tokenProtectionStatusDetails: "TokenProtectionStatusDetails",
+      isThroughGlobalSecureAccess: "IsThroughGlobalSecureAccess", networkLocationDetails: "NetworkLocationDetails",
+      isInteractive: "IsInteractive")
+  }
+
+  /// Where the fallbacks live when the sign-in object lacks a field.
+  enum EnvelopeKind {
+    /// `time`, `resultType` (string), `callerIpAddress`, `location` (country code).
+    case diagnostic
+    /// `TimeGenerated` (ingestion time, last resort), `ResultType`, `Location` (country code).
+    case logAnalytics
+  }
+
+  static func read(
+    _ signIn: LenientView, keys: Keys, kind category: CategoryKind, sourceDetail: String,
+    envelope: (view: LenientView, kind: EnvelopeKind)?
+  ) throws(NormalizeFailure) -> NormalizedEvent {
+    // Event time is when the sign-in happened; `TimeGenerated` can trail it by half an hour.
+    var time = signIn.time(keys.createdDateTime)
+    if time == nil, let envelope {
+      time = envelope.view.time(envelope.kind == .diagnostic ? "time" : "TimeGenerated")
+    }
+    guard let time else {
+      if let bad = signIn.member(keys.createdDateTime).flatMap(signIn.document.string) {
+        throw NormalizeFailure(.invalid, "missing or invalid createdDateTime: \"\(bad)\"")
+      }
+      throw NormalizeFailure(.invalid, "missing or invalid createdDateTime")
+    }
+
+    var event = NormalizedEvent(time: time, format: .entra, sourceDetail: sourceDetail, kind: category.kind)
+    event.actor = category.actor
+    event.interactive = signIn.bool(keys.isInteractive) ?? category.interactive
+
+    // Outcome: the signIn status, else the envelope's string result code.
+    var code = signIn.nested(keys.status)?.int64("errorCode")
+    if code == nil, let envelope {
+      code = envelope.view.int64(envelope.kind == .diagnostic ? "resultType" : "ResultType")
+    }
+    if let code {
+      event.outcome = code == 0 ? .success : .failure
+      if code != 0 { event.errorCode = code }
+    }
+
+    if category.servicePrincipal {
+      event.user = signIn.string(keys.servicePrincipalId)
+      event.upn = signIn.string(keys.servicePrincipalName).map(lowercasedLogin)
+    } else {
+      event.user = signIn.string(keys.userId)
+      event.upn = signIn.string(keys.userPrincipalName).map(lowercasedLogin)
+    }
+    event.app = signIn.string(keys.appId)
+    event.eventID = signIn.string(keys.id)
+    // The UTI is the request id re-encoded, so it can be rebuilt when an export dropped it.
+    event.token = signIn.string(keys.uniqueTokenIdentifier) ?? event.eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
+    event.session = signIn.string(keys.sessionId)
+    event.issuerType = signIn.string(keys.tokenIssuerType)
+    event.issuer = signIn.string(keys.tokenIssuerName)
+
+    event.ip = signIn.string(keys.ipAddress)
+    if event.ip == nil, let envelope, envelope.kind == .diagnostic {
+      event.ip = envelope.view.string("callerIpAddress")
+    }
+    event.asn = signIn.asn(keys.autonomousSystemNumber)
+    if let location = signIn.nested(keys.location), location.isObject {
+      event.country = location.string("countryOrRegion").map(CountryCodes.isoCode(for:))
+      event.city = location.string("city")
+      if let coordinates = location.nested("geoCoordinates") {
+        event.latitude = coordinates.double("latitude")
+        event.longitude = coordinates.double("longitude")
+      }
+    }
+    if event.country == nil, let envelope {
+      // The envelope's `location` is the country code for sign-ins (for Graph activity it is a region).
+      event.country = envelope.view.string(envelope.kind == .diagnostic ? "location" : "Location").map(CountryCodes.isoCode(for:))
+    }
+
+    event.userAgent = signIn.string(keys.userAgent)
+    event.device = signIn.nested(keys.deviceDetail)?.string("deviceId")  // "" for unregistered devices
+    if let protection = signIn.nested(keys.tokenProtectionStatusDetails) {
+      if protection.equals("signInSessionStatus", "bound") {
+        event.bound = true
+      } else if protection.equals("signInSessionStatus", "unbound") {
+        event.bound = false
+      }
+    }
+    event.trustedNetwork = signIn.bool(keys.isThroughGlobalSecureAccess) == true
+      || hasTrustedNetwork(signIn.nested(keys.networkLocationDetails))
+    return event
+  }
+
+  /// A named location the tenant marked trusted. `namedNetwork` alone is not trust: any tenant
+  /// can name a network it merely wants to block.
+  private static func hasTrustedNetwork(_ details: LenientView?) -> Bool {
+    guard let details else { return false }
+    return details.elements.contains { entry in
+      entry.equals("networkType", "trusted") || entry.equals("networkType", "trustedNamedLocation")
+    }
+  }
+}

@@ -1,0 +1,270 @@
+import TokenWatchJSON
+
+// Real logs drift in type from their documentation: Log Analytics writes numbers as strings
+// ("9009") and nested objects as JSON text, Okta writes the string "null", Sentinel writes
+// "FALSE". The JSON reader stays strict; these helpers are where the normalizers forgive.
+
+extension JSONDocument {
+  /// A usable string: JSON null, `""` and the text `"null"` (any case) mean "no value". Numbers
+  /// are returned as written, since some producers emit ids and postal codes as numbers.
+  func lenientString(_ ref: JSONRef) -> String? {
+    switch kind(ref) {
+    case .string:
+      let raw = rawBytes(ref)
+      if raw.isEmpty || isNullText(raw) { return nil }
+      return string(ref)
+    case .number:
+      return String(decoding: rawBytes(ref), as: UTF8.self)
+    default:
+      return nil
+    }
+  }
+
+  /// An integer from a JSON integer, an integral JSON number (`9009.0`, as Sentinel's `_d`
+  /// columns write it) or a string holding either.
+  func lenientInt64(_ ref: JSONRef) -> Int64? {
+    switch kind(ref) {
+    case .number:
+      if let value = int64(ref) { return value }
+      return double(ref).flatMap(exactInteger)
+    case .string:
+      return parseLenientInteger(rawBytes(ref))
+    default:
+      return nil
+    }
+  }
+
+  /// A finite double from a JSON number or a numeric string.
+  func lenientDouble(_ ref: JSONRef) -> Double? {
+    let value: Double?
+    switch kind(ref) {
+    case .number: value = double(ref)
+    case .string: value = Double(String(decoding: trimmed(rawBytes(ref)), as: UTF8.self))
+    default: value = nil
+    }
+    guard let value, value.isFinite else { return nil }
+    return value
+  }
+
+  /// A boolean from `true`/`false`, the strings `"true"`/`"FALSE"`/`"1"`/`"0"`, or the numbers 1/0.
+  func lenientBool(_ ref: JSONRef) -> Bool? {
+    switch kind(ref) {
+    case .bool:
+      return bool(ref)
+    case .number:
+      switch int64(ref) {
+      case 1: return true
+      case 0: return false
+      default: return nil
+      }
+    case .string:
+      let raw = trimmed(rawBytes(ref))
+      if asciiEqualsIgnoringCase(raw, "true") || asciiEqualsIgnoringCase(raw, "1") { return true }
+      if asciiEqualsIgnoringCase(raw, "false") || asciiEqualsIgnoringCase(raw, "0") { return false }
+      return nil
+    default:
+      return nil
+    }
+  }
+
+  /// An autonomous system number written as `9009`, `"9009"`, `"AS9009"` or `"as 9009"`.
+  /// AS 0 is reserved for "not routed" (RFC 7607), so it reads as unknown.
+  func lenientASN(_ ref: JSONRef) -> UInt32? {
+    let value: Int64?
+    if kind(ref) == .string {
+      var raw = trimmed(rawBytes(ref))
+      if raw.count >= 2, raw[raw.startIndex] | 0x20 == UInt8(ascii: "a"), raw[raw.startIndex + 1] | 0x20 == UInt8(ascii: "s") {
+        raw = trimmed(raw.dropFirst(2))
+      }
+      value = parseLenientInteger(raw)
+    } else {
+      value = lenientInt64(ref)
+    }
+    guard let value, value > 0, value <= Int64(UInt32.max) else { return nil }
+    return UInt32(value)
+  }
+}
+
+/// A JSON value together with the document it lives in. Log Analytics stores nested objects as
+/// JSON text inside a string column; `nested(_:)` parses those into a document of their own, so a
+/// normalizer reads `DeviceDetail.deviceId` the same way whether it arrived as an object or as text.
+struct LenientView {
+  let document: JSONDocument
+  let ref: JSONRef
+
+  init(_ document: JSONDocument, _ ref: JSONRef) {
+    self.document = document
+    self.ref = ref
+  }
+
+  func member(_ key: String) -> JSONRef? { document.member(ref, key) }
+  func has(_ key: String) -> Bool { document.member(ref, key) != nil }
+  func string(_ key: String) -> String? { member(key).flatMap(document.lenientString) }
+  func int64(_ key: String) -> Int64? { member(key).flatMap(document.lenientInt64) }
+  func double(_ key: String) -> Double? { member(key).flatMap(document.lenientDouble) }
+  func bool(_ key: String) -> Bool? { member(key).flatMap(document.lenientBool) }
+  func asn(_ key: String) -> UInt32? { member(key).flatMap(document.lenientASN) }
+
+  /// True when `key` holds a string equal to `literal` (no allocation).
+  func equals(_ key: String, _ literal: String) -> Bool {
+    guard let value = member(key) else { return false }
+    return document.stringEquals(value, literal)
+  }
+
+  /// An RFC 3339 time, parsed straight from the bytes when the string has no escapes.
+  func time(_ key: String) -> EventTime? {
+    guard let value = member(key), document.kind(value) == .string else { return nil }
+    let parsed = document.rawBytes(value).withUnsafeBufferPointer { EventTime(utf8: $0) }
+    if let parsed { return parsed }
+    return document.string(value).flatMap { EventTime(rfc3339: $0) }  // escaped text, rare
+  }
+
+  /// The object or array under `key`, or the object or array encoded as JSON text in a string
+  /// under `key` (parsed into a second document). Nil for anything else, including bad JSON text.
+  func nested(_ key: String) -> LenientView? {
+    guard let value = member(key) else { return nil }
+    return LenientView.container(document, value)
+  }
+
+  /// The value itself if it is an object or array, or the container its JSON text encodes.
+  static func container(_ document: JSONDocument, _ value: JSONRef) -> LenientView? {
+    switch document.kind(value) {
+    case .object, .array:
+      return LenientView(document, value)
+    case .string:
+      let raw = document.rawBytes(value)
+      guard let first = raw.first(where: { !isJSONWhitespace($0) }),
+        first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+      else { return nil }
+      var inner = JSONDocument()
+      do { try inner.parse(stringAt: value, of: document) } catch { return nil }
+      return LenientView(inner, inner.root)
+    default:
+      return nil
+    }
+  }
+
+  /// The elements of an array, each as a view (objects encoded as text are decoded too).
+  var elements: [LenientView] {
+    document.elements(ref).compactMap { LenientView.container(document, $0) ?? LenientView(document, $0) }
+  }
+
+  var isObject: Bool { document.kind(ref) == .object }
+}
+
+// MARK: - Identity helpers
+
+/// Login names compare case-insensitively everywhere we read them; store them lower-cased.
+/// Returns the input untouched (no allocation) when it is already lower-case ASCII.
+func lowercasedLogin(_ login: String) -> String {
+  for byte in login.utf8 where byte >= 0x80 || (byte &- UInt8(ascii: "A")) < 26 {
+    return login.lowercased()
+  }
+  return login
+}
+
+/// Entra's `uniqueTokenIdentifier` is the sign-in request `id` re-encoded: the GUID's .NET
+/// byte order (first three groups little-endian) in base64url without padding, 22 characters.
+/// `38613d07-3d8f-4d59-ab7a-aa4bd76d5f00` → `Bz1hOI89WU2reqpL121fAA`. Nil when `id` is not a GUID.
+func uniqueTokenIdentifier(fromSignInID id: String) -> String? {
+  var bytes: [UInt8] = []
+  bytes.reserveCapacity(16)
+  var high: UInt8?
+  var utf8 = Substring(id).utf8[...]
+  if utf8.first == UInt8(ascii: "{"), utf8.last == UInt8(ascii: "}") { utf8 = utf8.dropFirst().dropLast() }
+  guard utf8.count == 36 else { return nil }
+  for (offset, byte) in utf8.enumerated() {
+    if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
+      guard byte == UInt8(ascii: "-") else { return nil }
+      continue
+    }
+    guard let nibble = hexNibble(byte) else { return nil }
+    if let h = high {
+      bytes.append(h << 4 | nibble)
+      high = nil
+    } else {
+      high = nibble
+    }
+  }
+  // Data1 (4 bytes), Data2 and Data3 (2 bytes each) are stored little-endian by .NET.
+  bytes.swapAt(0, 3)
+  bytes.swapAt(1, 2)
+  bytes.swapAt(4, 5)
+  bytes.swapAt(6, 7)
+  return base64URLNoPadding(bytes)
+}
+
+func base64URLNoPadding(_ bytes: [UInt8]) -> String {
+  var output: [UInt8] = []
+  output.reserveCapacity((bytes.count * 4 + 2) / 3)
+  var index = 0
+  while index + 3 <= bytes.count {
+    let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+    for shift in [18, 12, 6, 0] { output.append(base64URLAlphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
+    index += 3
+  }
+  let rest = bytes.count - index
+  if rest > 0 {
+    var chunk = UInt32(bytes[index]) << 16
+    if rest == 2 { chunk |= UInt32(bytes[index + 1]) << 8 }
+    output.append(base64URLAlphabet[Int(chunk >> 18 & 0x3F)])
+    output.append(base64URLAlphabet[Int(chunk >> 12 & 0x3F)])
+    if rest == 2 { output.append(base64URLAlphabet[Int(chunk >> 6 & 0x3F)]) }
+  }
+  return String(decoding: output, as: UTF8.self)
+}
+
+private let base64URLAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+// MARK: - Byte-level helpers
+
+private func hexNibble(_ byte: UInt8) -> UInt8? {
+  switch byte {
+  case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+  case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+  case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+  default: return nil
+  }
+}
+
+private func isJSONWhitespace(_ byte: UInt8) -> Bool {
+  byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+}
+
+private func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+  var slice = bytes
+  while let first = slice.first, isJSONWhitespace(first) { slice = slice.dropFirst() }
+  while let last = slice.last, isJSONWhitespace(last) { slice = slice.dropLast() }
+  return slice
+}
+
+private func isNullText(_ bytes: ArraySlice<UInt8>) -> Bool { asciiEqualsIgnoringCase(bytes, "null") }
+
+/// Compares bytes to an ASCII literal ignoring letter case.
+func asciiEqualsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
+  guard bytes.count == literal.utf8CodeUnitCount else { return false }
+  let base = literal.utf8Start
+  var i = 0
+  for byte in bytes {
+    let expected = base[i]
+    if byte != expected {
+      let lower = byte | 0x20
+      guard lower == expected | 0x20, (lower &- UInt8(ascii: "a")) < 26 else { return false }
+    }
+    i += 1
+  }
+  return true
+}
+
+/// An integer from text: optional spaces, then digits, or a number with an all-zero fraction.
+private func parseLenientInteger(_ bytes: ArraySlice<UInt8>) -> Int64? {
+  let text = trimmed(bytes)
+  guard !text.isEmpty else { return nil }
+  if let value = text.withUnsafeBufferPointer({ parseInteger($0) }) { return value }
+  return Double(String(decoding: text, as: UTF8.self)).flatMap(exactInteger)
+}
+
+private func exactInteger(_ value: Double) -> Int64? {
+  guard value.isFinite, value.rounded() == value, abs(value) < 9.0e18 else { return nil }
+  return Int64(value)
+}

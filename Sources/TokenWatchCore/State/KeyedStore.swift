@@ -1,0 +1,141 @@
+/// Records that a `KeyedStore` can hold: a fresh one is made on first sight of a key.
+public protocol StateRecord {
+  init()
+}
+
+/// A bounded map from key to record: at most `maxEntries` records, each dropped once it has not
+/// been seen for `ttl` of event time, least recently seen first when full. Slots live in one
+/// array linked into a recency list by index, so touching a key is a hash lookup and two
+/// pointer swaps, and expiry walks from the stale end only.
+public struct KeyedStore<Record: StateRecord> {
+  struct Slot {
+    var key: String
+    var record: Record
+    var lastSeen: EventTime
+    var newer: Int32  // towards the most recently seen
+    var older: Int32
+  }
+
+  private var index: [String: Int32] = [:]
+  private var slots: [Slot] = []
+  private var freeSlots: [Int32] = []
+  private var newest: Int32 = -1
+  private var oldest: Int32 = -1
+
+  public let maxEntries: Int
+  public let ttl: Duration
+  /// Records dropped because the store was full.
+  public private(set) var evictions = 0
+  /// Records dropped because they were idle longer than the TTL.
+  public private(set) var expirations = 0
+
+  public init(maxEntries: Int, ttl: Duration) {
+    precondition(maxEntries > 0)
+    self.maxEntries = maxEntries
+    self.ttl = ttl
+  }
+
+  public var count: Int { index.count }
+
+  public func slot(of key: String) -> Int? { index[key].map(Int.init) }
+
+  /// The slot for `key`, created if missing (evicting the least recently seen record when full),
+  /// and marked as seen at `time`. `created` tells whether the record is new.
+  public mutating func touch(_ key: String, at time: EventTime) -> (slot: Int, created: Bool) {
+    if let existing = index[key] {
+      let i = Int(existing)
+      if time > slots[i].lastSeen { slots[i].lastSeen = time }
+      moveToNewest(existing)
+      return (i, false)
+    }
+    if index.count >= maxEntries {
+      remove(oldest)
+      evictions += 1
+    }
+    let slot = Slot(key: key, record: Record(), lastSeen: time, newer: -1, older: -1)
+    let i: Int32
+    if let reused = freeSlots.popLast() {
+      i = reused
+      slots[Int(i)] = slot
+    } else {
+      i = Int32(slots.count)
+      slots.append(slot)
+    }
+    index[key] = i
+    linkAsNewest(i)
+    return (Int(i), true)
+  }
+
+  public subscript(slot: Int) -> Record {
+    get { slots[slot].record }
+    _modify { yield &slots[slot].record }
+  }
+
+  /// Takes the record out of its slot (leaving a fresh one) so the caller can mutate it without
+  /// copy-on-write copies of its arrays; `put` returns it.
+  public mutating func take(_ slot: Int) -> Record {
+    var record = Record()
+    swap(&record, &slots[slot].record)
+    return record
+  }
+
+  public mutating func put(_ record: Record, _ slot: Int) { slots[slot].record = record }
+
+  public func lastSeen(_ slot: Int) -> EventTime { slots[slot].lastSeen }
+
+  /// Drops every record not seen since `watermark - ttl`. Returns how many were dropped.
+  @discardableResult
+  public mutating func expire(now watermark: EventTime) -> Int {
+    let cutoff = watermark - ttl
+    var dropped = 0
+    while oldest >= 0, slots[Int(oldest)].lastSeen < cutoff {
+      remove(oldest)
+      dropped += 1
+    }
+    expirations += dropped
+    return dropped
+  }
+
+  /// Keys and records, ordered by key so that anything derived from them is deterministic.
+  public func sortedEntries() -> [(key: String, record: Record, lastSeen: EventTime)] {
+    index.keys.sorted().map { key in
+      let slot = slots[Int(index[key]!)]
+      return (key, slot.record, slot.lastSeen)
+    }
+  }
+
+  /// Visits every record, in no particular order (for counts and sums only).
+  public func forEachRecord(_ body: (Record, EventTime) -> Void) {
+    for i in index.values { body(slots[Int(i)].record, slots[Int(i)].lastSeen) }
+  }
+
+  private mutating func remove(_ i: Int32) {
+    unlink(i)
+    index[slots[Int(i)].key] = nil
+    slots[Int(i)].record = Record()
+    slots[Int(i)].key = ""
+    freeSlots.append(i)
+  }
+
+  private mutating func unlink(_ i: Int32) {
+    let slot = slots[Int(i)]
+    if slot.newer >= 0 { slots[Int(slot.newer)].older = slot.older } else { newest = slot.older }
+    if slot.older >= 0 { slots[Int(slot.older)].newer = slot.newer } else { oldest = slot.newer }
+    slots[Int(i)].newer = -1
+    slots[Int(i)].older = -1
+  }
+
+  private mutating func linkAsNewest(_ i: Int32) {
+    slots[Int(i)].older = newest
+    slots[Int(i)].newer = -1
+    if newest >= 0 { slots[Int(newest)].newer = i }
+    newest = i
+    if oldest < 0 { oldest = i }
+  }
+
+  private mutating func moveToNewest(_ i: Int32) {
+    guard newest != i else { return }
+    unlink(i)
+    linkAsNewest(i)
+  }
+}

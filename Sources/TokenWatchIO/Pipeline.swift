@@ -1,0 +1,124 @@
+import TokenWatchCore
+
+public enum OutputFormat: String, Sendable {
+  case ndjson, text
+}
+
+public struct PipelineOptions: Sendable {
+  public var maxDelay: Duration = .minutes(10)
+  public var forcedFormat: InputFormat?
+  public var maxLineBytes = 1 << 20
+  /// A file that is one JSON array (a Log Analytics export) is read whole, up to this size.
+  public var maxDocumentBytes = 1 << 30
+  public var strictInput = false
+  public var output: OutputFormat = .ndjson
+  public var color = false
+  public init() {}
+}
+
+/// Reads inputs, reorders their events in event time, runs the engine and writes records.
+/// Everything on this path is synchronous and single-threaded.
+public final class Pipeline {
+  public enum Outcome: Equatable {
+    case finished
+    /// `--strict-input` met a bad line.
+    case strictInputFailure
+    /// An input could not be opened or read.
+    case inputFailure
+  }
+
+  struct PendingEvent {
+    var event: NormalizedEvent
+    var input: Int
+    var line: Int
+  }
+
+  public private(set) var engine: Engine
+  public let reporter: InputReporter
+  public private(set) var lastEventTime: EventTime?
+  private let options: PipelineOptions
+  private let sink: OutputSink
+  private var encoder = RecordEncoder()
+  private let formatter: TextFormatter
+  private var records: [EngineRecord] = []
+
+  public var stats: InputStats { reporter.stats }
+
+  public init(ruleSet: RuleSet, options: PipelineOptions, sink: OutputSink) {
+    self.options = options
+    engine = Engine(ruleSet: ruleSet)
+    reporter = InputReporter(strict: options.strictInput)
+    self.sink = sink
+    formatter = TextFormatter(color: options.color)
+  }
+
+  /// Runs to the end of every input (or a stop signal, or a closed stdout).
+  public func run(paths: [String]) -> Outcome {
+    let registry = NormalizerRegistry(forcing: options.forcedFormat)
+    var sources: [EventSource] = []
+    for path in paths {
+      do {
+        sources.append(try EventSource(path: path, registry: registry, reporter: reporter, maxLineBytes: options.maxLineBytes, maxDocumentBytes: options.maxDocumentBytes))
+      } catch {
+        StandardError.write("tokenwatch: error: cannot open \(error)")
+        return .inputFailure
+      }
+    }
+
+    var merger = StreamMerger<PendingEvent>(inputs: sources.count, maxDelay: options.maxDelay)
+    while !reporter.strictFailure, !sink.isBroken {
+      if let entry = merger.pop() {
+        process(entry, sources: sources)
+        continue
+      }
+      guard let i = merger.starvedInput else { break }
+      let more = !Signals.isStopRequested && sources[i].readNext { event, tieBreak, line in
+        merger.push(PendingEvent(event: event, input: i, line: line), time: event.time, tieBreak: tieBreak, input: i)
+      }
+      if !more {
+        merger.finish(input: i)
+        if let error = sources[i].reader.readError { StandardError.write("tokenwatch: error: \(sources[i].name): \(error)") }
+      }
+      if !sources[i].reader.hasBufferedLine { sink.flush() }
+    }
+    reporter.stats.lateEvents = merger.lateCount
+    if reporter.strictFailure {
+      sink.flush()
+      return .strictInputFailure
+    }
+    engine.finish(into: &records)
+    write(records)
+    records.removeAll()
+    sink.flush()
+    return sources.contains { $0.reader.readError != nil } ? .inputFailure : .finished
+  }
+
+  private func process(_ entry: StreamMerger<PendingEvent>.Entry, sources: [EventSource]) {
+    let pending = entry.item
+    if entry.late {
+      let lag = (lastEventTime ?? pending.event.time) - pending.event.time
+      reporter.warning(sources[pending.input].name, pending.line, nil, "TW206", "late event at \(pending.event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
+    } else if (lastEventTime ?? .distantPast) < pending.event.time {
+      lastEventTime = pending.event.time
+    }
+    engine.process(pending.event, late: entry.late, into: &records)
+    write(records)
+    records.removeAll(keepingCapacity: true)
+  }
+
+  private func write(_ records: [EngineRecord]) {
+    for record in records {
+      switch options.output {
+      case .ndjson: sink.write(encoder.encode(record) + [0x0A])
+      case .text: sink.write(formatter.format(record) + "\n")
+      }
+    }
+  }
+}
+
+func formatSpan(_ span: Duration) -> String {
+  let seconds = span.millis / 1000
+  if seconds < 120 { return "\(seconds)s" }
+  if seconds < 7200 { return "\(seconds / 60)m" }
+  return "\(seconds / 3600)h"
+}

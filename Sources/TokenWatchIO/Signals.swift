@@ -1,0 +1,20 @@
+@preconcurrency import Glibc
+import Synchronization
+
+/// SIGINT/SIGTERM ask for a graceful stop: the handler only sets a flag; blocked reads return
+/// EINTR (no SA_RESTART), the pipeline drains what it has, flushes and exits 0.
+public enum Signals {
+  public static let stopRequested = Atomic<Bool>(false)
+
+  public static func installStopHandlers() {
+    for signal in [SIGINT, SIGTERM] {
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = { _ in Signals.stopRequested.store(true, ordering: .relaxed) }
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = 0
+      sigaction(signal, &action, nil)
+    }
+  }
+
+  public static var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+}

@@ -1,0 +1,90 @@
+enum Usage {
+  static let version = "tokenwatch 0.1.0"
+
+  static let main = """
+    tokenwatch: a streaming detector of stolen identity tokens.
+
+    USAGE: tokenwatch <command> [options]
+
+    COMMANDS:
+      replay     Replay historical log files (or - for stdin) and print alerts.
+      watch      Watch a live stream on stdin and print alerts as they happen.
+      rules      Check, list or explain the rules (rules check | list | explain CODE).
+      simulate   Generate the labelled scenario datasets and bulk test data.
+      trail      Print every event of one token, session or user, in time order.
+      normalize  Convert vendor logs to tokenwatch's native event schema.
+
+    Run 'tokenwatch <command> --help' for a command's options.
+    Exit status: 0 ok (alerts are not failures), 1 runtime failure, 64 usage error,
+    65 bad input with --strict-input.
+    """
+
+  static let detectionOptions = """
+      --rules DIR            Rules directory (default: $TOKENWATCH_RULES, else ./rules).
+      --input-format F       Force one input format: entra, graph, okta, native
+                             (default: detected per line).
+      --max-delay D          Out-of-order tolerance in event time (default 10m). Events up to
+                             this late give the same alerts as sorted input; later ones are
+                             processed, flagged late and counted.
+      --output F             ndjson or text (default: text on a terminal, else ndjson).
+      --color WHEN           auto, always or never (default auto; NO_COLOR disables).
+      --max-line-bytes N     Longest accepted line (default 1048576); longer lines are skipped
+                             and reported.
+      --strict-input         Stop with status 65 at the first bad or unknown line.
+      --quiet                No summary on stderr.
+      -h, --help             Show this help.
+    """
+
+  static let replay = """
+    USAGE: tokenwatch replay [options] FILE...
+
+    Replays historical files (NDJSON, Event Hub {"records":[...]} batches, or a file that is one
+    JSON array) in event-time order across all files, then prints a summary on stderr.
+    Use - to read stdin.
+
+    OPTIONS:
+    \(detectionOptions)
+    """
+
+  static let watch = """
+    USAGE: tokenwatch watch [options]
+
+    Reads a live NDJSON stream on stdin and writes each alert as soon as the reorder buffer
+    releases its event. SIGINT/SIGTERM stop it gracefully (drain, flush, summary, exit 0).
+    Lower --max-delay for lower latency (e.g. --max-delay 0s when the feed is ordered).
+
+    OPTIONS:
+    \(detectionOptions)
+    """
+
+  static let rules = """
+    USAGE: tokenwatch rules check [DIR]     Validate every rule, list and policy; exit 1 on errors.
+           tokenwatch rules list [DIR]      Show the loaded rules and lists.
+           tokenwatch rules explain CODE    Explain a diagnostic code (e.g. TW103).
+
+    DIR defaults to --rules, then $TOKENWATCH_RULES, then ./rules.
+    """
+
+  static let simulate = """
+    USAGE: tokenwatch simulate [--seed N] [--scenario NAME | --demo | --all] [--out DIR]
+           tokenwatch simulate --bulk N [--format native|entra|okta|graph|mixed] [--seed N]
+
+    Generates labelled scenarios deterministically: the same seed gives the same bytes.
+    Without --out, events go to stdout. With --out DIR, each scenario is written to
+    DIR/<name>/events.ndjson and DIR/<name>/scenario.json.
+      --list                 List scenario names.
+    """
+
+  static let trail = """
+    USAGE: tokenwatch trail [--input-format F] ID FILE...
+
+    Prints, in event-time order and in the native schema, every event whose token, session,
+    user or UPN is ID: the full trail of one credential or person.
+    """
+
+  static let normalize = """
+    USAGE: tokenwatch normalize [--input-format F] FILE...
+
+    Converts vendor records (Entra, Graph activity, Okta) to native schema v1 NDJSON.
+    """
+}

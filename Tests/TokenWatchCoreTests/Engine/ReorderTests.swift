@@ -1,0 +1,110 @@
+import Testing
+@testable import TokenWatchCore
+
+@Suite struct ReorderTests {
+  @Test func reorderBufferReleasesInOrderOnceTheWatermarkPasses() {
+    var buffer = ReorderBuffer<Int>(maxDelay: .minutes(10))
+    var out: [ReorderBuffer<Int>.Entry] = []
+    buffer.push(1, time: EventTime(millis: 5 * 60_000), tieBreak: 0, into: &out)
+    buffer.push(2, time: EventTime(millis: 1 * 60_000), tieBreak: 0, into: &out)
+    #expect(out.isEmpty)
+    buffer.push(3, time: EventTime(millis: 16 * 60_000), tieBreak: 0, into: &out)
+    #expect(out.map(\.item) == [2, 1])
+    buffer.push(4, time: EventTime(millis: 2 * 60_000), tieBreak: 0, into: &out)  // 14 min behind: late
+    #expect(out.last?.item == 4 && out.last?.late == true)
+    #expect(buffer.lateCount == 1)
+    buffer.drain(into: &out)
+    #expect(out.map(\.item) == [2, 1, 4, 3])
+  }
+
+  @Test func equalTimestampsAreOrderedByTieBreakNotArrival() {
+    var a = ReorderBuffer<String>(maxDelay: .minutes(1))
+    var b = ReorderBuffer<String>(maxDelay: .minutes(1))
+    var outA: [ReorderBuffer<String>.Entry] = []
+    var outB: [ReorderBuffer<String>.Entry] = []
+    a.push("x", time: EventTime(millis: 0), tieBreak: 9, into: &outA)
+    a.push("y", time: EventTime(millis: 0), tieBreak: 3, into: &outA)
+    b.push("y", time: EventTime(millis: 0), tieBreak: 3, into: &outB)
+    b.push("x", time: EventTime(millis: 0), tieBreak: 9, into: &outB)
+    a.drain(into: &outA)
+    b.drain(into: &outB)
+    #expect(outA.map(\.item) == ["y", "x"])
+    #expect(outB.map(\.item) == ["y", "x"])
+  }
+
+  /// Shuffling events within the max delay must not change a single alert byte.
+  @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8])
+  func shuffledWithinMaxDelayGivesIdenticalOutput(seed: UInt64) {
+    let rules = [rule(.replay, id: "TW-001"), rule(.travel, id: "TW-002"), rule(.dormant, id: "TW-006"), rule(.postTaskUse, id: "TW-005")]
+    var events: [NormalizedEvent] = []
+    var rng = SplitMix(seed: 42)
+    for i in 0..<400 {
+      let minute = i / 4
+      let user = "u\(rng.next() % 5)"
+      let asn: UInt32 = rng.next() % 7 == 0 ? 14061 : 7922
+      let lat = asn == 14061 ? 52.37 : 40.71
+      let lon = asn == 14061 ? 4.89 : -74.0
+      events.append(event("2026-03-02T\(format2(8 + minute / 60)):\(format2(minute % 60)):\(format2(Int(rng.next() % 60)))Z", i % 50 == 0 ? .tokenRevoked : .access,
+        user: user, token: "t\(rng.next() % 12)", session: "s\(rng.next() % 6)", ip: "10.0.\(asn % 7).1", asn: asn, lat: lat, lon: lon))
+    }
+    let sorted = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    // Displace each event by up to 4 minutes of arrival order (max delay 10m).
+    var shuffleRng = SplitMix(seed: seed)
+    let shuffled = sorted.enumerated().map { (key: Double($0.offset) + Double(shuffleRng.next() % 16), event: $0.element) }
+      .sorted { $0.key < $1.key }.map(\.event)
+    #expect(shuffled.map(\.time) != sorted.map(\.time))
+    #expect(encoded(rules, through: sorted) == encoded(rules, through: shuffled))
+  }
+
+  func encoded(_ rules: [CompiledRule], through events: [NormalizedEvent]) -> [[UInt8]] {
+    var buffer = ReorderBuffer<NormalizedEvent>(maxDelay: .minutes(10))
+    var released: [ReorderBuffer<NormalizedEvent>.Entry] = []
+    for e in events {
+      var encoder = NativeEventEncoder()
+      var hash = StableHash()
+      hash.combine(bytes: encoder.encode(e))
+      buffer.push(e, time: e.time, tieBreak: hash.value, into: &released)
+    }
+    buffer.drain(into: &released)
+    #expect(released.allSatisfy { !$0.late })
+    var engine = Engine(ruleSet: RuleSet(rules: rules, lists: [:]))
+    var out: [EngineRecord] = []
+    for entry in released { engine.process(entry.item, into: &out) }
+    engine.finish(into: &out)
+    var encoder = RecordEncoder()
+    return out.map { encoder.encode($0) }
+  }
+
+  @Test func mergerInterleavesInputsByEventTime() {
+    var merger = StreamMerger<String>(inputs: 2, maxDelay: .zero)
+    let a = [("a1", 1), ("a2", 5), ("a3", 9)]
+    let b = [("b1", 2), ("b2", 3), ("b3", 10)]
+    var cursors = [0, 0]
+    var out: [String] = []
+    while true {
+      if let entry = merger.pop() { out.append(entry.item); continue }
+      guard let i = merger.starvedInput else { break }
+      let input = i == 0 ? a : b
+      if cursors[i] < input.count {
+        let (name, minute) = input[cursors[i]]
+        merger.push(name, time: EventTime(millis: Int64(minute) * 60_000), tieBreak: 0, input: i)
+        cursors[i] += 1
+      } else {
+        merger.finish(input: i)
+      }
+    }
+    #expect(out == ["a1", "b1", "b2", "a2", "a3", "b3"])
+  }
+}
+
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

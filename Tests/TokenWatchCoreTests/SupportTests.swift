@@ -1,0 +1,78 @@
+import Testing
+@testable import TokenWatchCore
+
+@Suite struct EventTimeTests {
+  @Test(arguments: [
+    ("2022-01-24T05:10:08.6816663Z", "2022-01-24T05:10:08.681Z"),
+    ("2022-01-24T05:10:08.6816663+00:00", "2022-01-24T05:10:08.681Z"),
+    ("2019-10-18T04:45:48.0729893-05:00", "2019-10-18T09:45:48.072Z"),
+    ("2024-08-13T15:58:20.353Z", "2024-08-13T15:58:20.353Z"),
+    ("2026-02-01 14:31:52", "2026-02-01T14:31:52.000Z"),
+    ("1969-12-31T23:59:59.5Z", "1969-12-31T23:59:59.500Z"),
+    ("2024-02-29T00:00:00+0530", "2024-02-28T18:30:00.000Z"),
+  ])
+  func parsesWhatLogsWrite(_ input: String, _ expected: String) {
+    #expect(EventTime(rfc3339: input)?.rfc3339 == expected)
+  }
+
+  @Test(arguments: ["", "yesterday", "2024-13-01T00:00:00Z", "2024-01-01", "2024-01-01T25:00:00Z", "2024-01-01T00:00:00Zjunk", "2024-01-01T00:00:00."])
+  func rejectsWhatIsNotADateTime(_ input: String) {
+    #expect(EventTime(rfc3339: input) == nil)
+  }
+
+  @Test func durations() {
+    #expect(Duration(parsing: "10m")?.millis == 600_000)
+    #expect(Duration(parsing: "500ms")?.millis == 500)
+    #expect(Duration(parsing: "30d")?.description == "30d")
+    #expect(Duration(parsing: "90s")?.description == "90s")
+    #expect(Duration(parsing: "1.5h") == nil)
+    #expect(Duration(parsing: "10") == nil)
+    #expect(Duration(parsing: "m") == nil)
+  }
+}
+
+@Suite struct NetworkTests {
+  @Test func cidrMatching() {
+    let v4 = CIDRBlock("203.0.113.0/24")!
+    #expect(v4.contains(IPAddress("203.0.113.77")!))
+    #expect(!v4.contains(IPAddress("203.0.114.1")!))
+    let v6 = CIDRBlock("2001:db8::/32")!
+    #expect(v6.contains(IPAddress("2001:db8:abcd::1")!))
+    #expect(!v6.contains(IPAddress("2001:db9::1")!))
+    #expect(CIDRBlock("10.0.0.0/33") == nil)
+    #expect(IPAddress("1.2.3") == nil)
+    #expect(IPAddress("::ffff:1.2.3.4") == IPAddress("1.2.3.4"))
+  }
+
+  @Test func networkKeysPreferTheASN() {
+    #expect(NetworkKey(ip: "1.2.3.4", asn: 7922)?.description == "AS7922")
+    #expect(NetworkKey(ip: "1.2.3.4", asn: nil)?.description == "1.2.3.0/24")
+    #expect(NetworkKey(ip: "2a02:cf40:add:4002::1", asn: nil)?.description == "2a02:cf40:add::/48")
+    #expect(NetworkKey(ip: "not-an-ip", asn: nil) == nil)
+  }
+
+  @Test func haversineKnownDistances() {
+    #expect(abs(haversineKilometres(51.5074, -0.1278, 40.7128, -74.0060) - 5570) < 10)
+    #expect(abs(haversineKilometres(0, 0, 0, 180) - 20_015) < 5)
+    #expect(haversineKilometres(10, 10, 10, 10) == 0)
+  }
+}
+
+@Suite struct TerminalTextTests {
+  @Test func controlAndBidiCharactersAreMadeVisible() {
+    #expect(TerminalText.escape("evil\u{1B}[31mred\u{07}") == "evil\\x1B[31mred\\x07")
+    #expect(TerminalText.escape("a\u{202E}b\u{9B}c") == "a\\u{202E}b\\x9Bc")
+    #expect(TerminalText.escape("back\\slash") == "back\\\\slash")
+    #expect(TerminalText.escape("plain ünïcode") == "plain ünïcode")
+  }
+
+  @Test func textLinesNeverCarryEscapesFromEvents() {
+    let found = alerts([rule(.replay)], [
+      event("2026-03-02T09:00:00Z", .signIn, upn: "x\u{1B}]0;pwned\u{07}@contoso.example", session: "s", asn: 1, country: "US"),
+      event("2026-03-02T09:10:00Z", .access, upn: "x\u{1B}]0;pwned\u{07}@contoso.example", session: "s", asn: 2, country: "US"),
+    ])
+    let line = TextFormatter(color: false).format(.alert(found[0]))
+    #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    #expect(line.contains("x\\x1B]0;pwned\\x07@contoso.example"))
+  }
+}
