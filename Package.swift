@@ -6,16 +6,20 @@ import PackageDescription
 //   TokenWatchCore  normalizers, rules, state, detectors, risk (stdlib only: no Foundation, no Glibc)
 //   TokenWatchIO    sources, sinks, terminal, signals (Foundation, Glibc)
 //   tokenwatch      the command line, nothing else
+// Whole-program style optimisation across our own modules: the hot path crosses JSON → Core → IO,
+// and without it generic types such as the reorder buffer run unspecialised.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
   name: "tokenwatch",
   platforms: [.macOS(.v15)],
   products: [.executable(name: "tokenwatch", targets: ["tokenwatch"])],
   dependencies: [],
   targets: [
-    .target(name: "TokenWatchJSON", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
-    .target(name: "TokenWatchCore", dependencies: ["TokenWatchJSON"]),
-    .target(name: "TokenWatchIO", dependencies: ["TokenWatchCore"]),
-    .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"]),
+    .target(name: "TokenWatchJSON", swiftSettings: optimize, linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
+    .target(name: "TokenWatchCore", dependencies: ["TokenWatchJSON"], swiftSettings: optimize),
+    .target(name: "TokenWatchIO", dependencies: ["TokenWatchCore"], swiftSettings: optimize),
+    .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"], swiftSettings: optimize),
     .testTarget(name: "TokenWatchJSONTests", dependencies: ["TokenWatchJSON"]),
     .testTarget(name: "TokenWatchCoreTests", dependencies: ["TokenWatchCore", "TokenWatchJSON"], exclude: ["Fixtures"]),
     .testTarget(name: "TokenWatchIOTests", dependencies: ["TokenWatchIO"]),

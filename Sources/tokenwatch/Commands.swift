@@ -34,12 +34,12 @@ func runSimulate(_ raw: [String]) -> Int32 {
 
   var scenarios: [GeneratedScenario] = []
   if args.has("--all") {
-    scenarios = ScenarioLibrary.names.compactMap { ScenarioLibrary.generate($0, seed: seed ?? 1) }
-    scenarios.append(ScenarioLibrary.demo(seed: seed ?? 1))
+    scenarios = ScenarioLibrary.names.compactMap { ScenarioLibrary.generate($0, seed: seed ?? ScenarioLibrary.defaultSeed) }
+    scenarios.append(ScenarioLibrary.demo(seed: seed ?? ScenarioLibrary.demoSeed))
   } else if args.has("--demo") {
-    scenarios = [ScenarioLibrary.demo(seed: seed ?? 1)]
+    scenarios = [ScenarioLibrary.demo(seed: seed ?? ScenarioLibrary.demoSeed)]
   } else if let name = args.value("--scenario") {
-    guard let scenario = ScenarioLibrary.generate(name, seed: seed ?? 1) else {
+    guard let scenario = ScenarioLibrary.generate(name, seed: seed ?? ScenarioLibrary.defaultSeed) else {
       usageFailure("unknown scenario '\(name)'\(closestMatch(to: name, in: ScenarioLibrary.names).map { "; did you mean '\($0)'?" } ?? "") (see --list)", Usage.simulate)
     }
     scenarios = [scenario]

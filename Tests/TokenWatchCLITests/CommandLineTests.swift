@@ -60,9 +60,19 @@ import Testing
     #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
   }
 
-  @Test func trailShowsOneCredentialAcrossSources() throws {
-    let result = try CLI.run(["trail", "sess-okta-victim-0001", "datasets/demo/events.ndjson"])
+  @Test func trailShowsOneCredentialInTimeOrder() throws {
+    // The Okta session hijacked in the demo: the victim's and the attacker's uses, in order.
+    let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: CLI.root.appendingPathComponent("datasets/demo/scenario.json"))) as! [String: Any]
+    let session = try #require((manifest["attacks"] as! [[String: Any]]).compactMap { $0["session"] as? String }.first)
+    let result = try CLI.run(["trail", session, "datasets/demo/events.ndjson"])
     #expect(result.status == 0)
+    let lines = result.stdoutLines
+    #expect(lines.count >= 3)
+    #expect(lines.allSatisfy { $0.contains(session) })
+    let times = lines.map { String($0.firstMatch(of: /"time":"([^"]+)"/)!.1) }
+    #expect(times == times.sorted())
+    // More than one network: the replay is visible in the trail.
+    #expect(Set(lines.compactMap { $0.firstMatch(of: /"asn":(\d+)/).map { String($0.1) } }).count >= 2)
   }
 
   @Test func pureModulesImportNoOperatingSystemOrFoundation() throws {

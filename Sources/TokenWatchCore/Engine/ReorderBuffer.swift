@@ -1,9 +1,10 @@
 /// Puts events back into event-time order when they arrive up to `maxDelay` out of order.
 ///
-/// Items wait in a min-heap keyed by (time, tie-break) until the watermark — the newest time
-/// seen minus `maxDelay` — passes them. The tie-break is a hash of the raw record, so two events
-/// with the same timestamp come out in the same order whatever order they arrived in. An item
-/// older than the watermark when it arrives is late: it is released at once, flagged.
+/// Items wait until the watermark — the newest time seen minus `maxDelay` — passes them. The
+/// heap holds only (time, tie-break, slot); items stay put in a slot array, so sifting moves 24
+/// bytes rather than whole events. The tie-break is a hash of the raw record, so two events with
+/// the same timestamp come out in the same order whatever order they arrived in. An item older
+/// than the watermark when it arrives is late: it is released at once, flagged.
 public struct ReorderBuffer<Item> {
   public struct Entry {
     public var time: EventTime
@@ -12,7 +13,15 @@ public struct ReorderBuffer<Item> {
     public var late: Bool
   }
 
-  private var heap: [Entry] = []
+  private struct Key {
+    var time: EventTime
+    var tieBreak: UInt64
+    var slot: Int32
+  }
+
+  private var heap: [Key] = []
+  private var items: [Item?] = []
+  private var freeSlots: [Int32] = []
   public let maxDelay: Duration
   public private(set) var newest = EventTime.distantPast
   public private(set) var lateCount = 0
@@ -30,8 +39,16 @@ public struct ReorderBuffer<Item> {
       return
     }
     if time > newest { newest = time }
-    insert(Entry(time: time, tieBreak: tieBreak, item: item, late: false))
-    while let top = heap.first, top.time <= watermark, maxDelay.millis > 0 || top.time <= newest {
+    let slot: Int32
+    if let free = freeSlots.popLast() {
+      slot = free
+      items[Int(slot)] = item
+    } else {
+      slot = Int32(items.count)
+      items.append(item)
+    }
+    insert(Key(time: time, tieBreak: tieBreak, slot: slot))
+    while let top = heap.first, top.time <= watermark {
       released.append(removeMin())
     }
   }
@@ -41,17 +58,12 @@ public struct ReorderBuffer<Item> {
     while !heap.isEmpty { released.append(removeMin()) }
   }
 
-  /// The earliest waiting item, if any.
-  public var peek: Entry? { heap.first }
-
-  public mutating func popMin() -> Entry? { heap.isEmpty ? nil : removeMin() }
-
-  private static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+  private static func precedes(_ a: Key, _ b: Key) -> Bool {
     a.time != b.time ? a.time < b.time : a.tieBreak < b.tieBreak
   }
 
-  private mutating func insert(_ entry: Entry) {
-    heap.append(entry)
+  private mutating func insert(_ key: Key) {
+    heap.append(key)
     var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
@@ -78,6 +90,8 @@ public struct ReorderBuffer<Item> {
         parent = smallest
       }
     }
-    return top
+    let item = items[Int(top.slot)].take()!
+    freeSlots.append(top.slot)
+    return Entry(time: top.time, tieBreak: top.tieBreak, item: item, late: false)
   }
 }

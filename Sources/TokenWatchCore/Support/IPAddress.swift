@@ -17,17 +17,29 @@ public struct IPAddress: Hashable, Sendable {
     }
   }
 
+  /// Dotted quad, byte by byte (no allocation: this runs for most events).
   static func parseV4(_ text: Substring) -> UInt32? {
-    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 4 else { return nil }
     var value: UInt32 = 0
-    for part in parts {
-      guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }), let octet = UInt32(part),
-        octet < 256
-      else { return nil }
-      value = value << 8 | octet
+    var octet: UInt32 = 0
+    var digits = 0
+    var dots = 0
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: ".") {
+        guard digits > 0, dots < 3 else { return nil }
+        value = value << 8 | octet
+        octet = 0
+        digits = 0
+        dots += 1
+      } else {
+        let digit = byte &- 0x30
+        guard digit < 10, digits < 3 else { return nil }
+        octet = octet * 10 + UInt32(digit)
+        guard octet < 256 else { return nil }
+        digits += 1
+      }
     }
-    return value
+    guard dots == 3, digits > 0 else { return nil }
+    return value << 8 | octet
   }
 
   static func parseV6(_ raw: Substring) -> (UInt64, UInt64)? {
