@@ -71,19 +71,26 @@ public final class EventSource {
     self.maxDocumentBytes = maxDocumentBytes
   }
 
+  public enum ReadResult {
+    case more, idle, end
+  }
+
   /// Reads one line (or, for a file that is one JSON array, the whole file) and hands each event
-  /// to `emit` with a tie-break hash of its raw record and its line number. False at the end.
-  public func readNext(_ emit: (NormalizedEvent, UInt64, Int) -> Void) -> Bool {
+  /// to `emit` with a tie-break hash of its raw record and its line number.
+  public func readNext(_ emit: (NormalizedEvent, UInt64, Int) -> Void) -> ReadResult {
     if !started {
       started = true
-      if reader.firstNonBlankByte() == UInt8(ascii: "[") {
+      if reader.idleTimeoutMillis == nil, reader.firstNonBlankByte() == UInt8(ascii: "[") {
         readArrayDocument(emit)
-        return false
+        return .end
       }
     }
-    guard let line = reader.next() else { return false }
+    guard let line = reader.next() else { return .end }
+    if case .idle = line { return .idle }
     reporter.stats.lines += 1
     switch line {
+    case .idle:
+      break
     case .oversized(let number, let bytes):
       reporter.stats.oversizedLines += 1
       reporter.error(name, number, nil, "TW202", "line of \(bytes) bytes exceeds the \(reader.maxLineBytes)-byte limit; skipped")
@@ -91,20 +98,20 @@ public final class EventSource {
       reporter.stats.bytes += bytes.count + 1
       if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
         reporter.stats.blankLines += 1
-        return true
+        return .more
       }
       do {
         try document.parse(bytes)
       } catch {
         reportJSONError(error.reason, line: number, column: error.offset + 1)
-        return true
+        return .more
       }
       let refs = registry.records(in: document, document.root)
       for (k, ref) in refs.enumerated() {
         normalize(ref, in: document, line: number, label: refs.count > 1 ? "record \(k + 1) of \(refs.count): " : "", emit)
       }
     }
-    return true
+    return .more
   }
 
   private func readArrayDocument(_ emit: (NormalizedEvent, UInt64, Int) -> Void) {

@@ -9,6 +9,8 @@ public final class LineReader {
   public enum Line {
     case text(ArraySlice<UInt8>, number: Int)
     case oversized(number: Int, bytes: Int)
+    /// Nothing arrived within `idleTimeoutMillis` (live streams only).
+    case idle
   }
 
   private let fd: Int32
@@ -23,6 +25,9 @@ public final class LineReader {
   public private(set) var readError: PosixError?
   /// Set from outside (a signal) to make a blocked read give up at its next EINTR.
   public var shouldStop: () -> Bool = { false }
+  /// When set, `next()` returns `.idle` after this long without input instead of blocking.
+  public var idleTimeoutMillis: Int32?
+  private var skipping = 0  // bytes of an oversized line dropped so far
 
   public init(fd: Int32, ownsDescriptor: Bool, maxLineBytes: Int, chunkSize: Int = 65536) {
     self.fd = fd
@@ -50,13 +55,15 @@ public final class LineReader {
   }
 
   public func next() -> Line? {
-    var skipping = 0  // bytes of an oversized line dropped so far
     while true {
       if let newline = buffer[start..<end].firstIndex(of: 0x0A) {
         lineNumber += 1
         let lineStart = start
         start = newline + 1
-        if skipping > 0 { return .oversized(number: lineNumber, bytes: skipping + (newline - lineStart)) }
+        if skipping > 0 {
+          defer { skipping = 0 }
+          return .oversized(number: lineNumber, bytes: skipping + (newline - lineStart))
+        }
         var lineEnd = newline
         if lineEnd > lineStart, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
         if lineEnd - lineStart > maxLineBytes { return .oversized(number: lineNumber, bytes: lineEnd - lineStart) }
@@ -72,13 +79,24 @@ public final class LineReader {
         lineNumber += 1
         let lineStart = start
         start = end
-        if skipping > 0 { return .oversized(number: lineNumber, bytes: skipping + (end - lineStart)) }
+        if skipping > 0 {
+          defer { skipping = 0 }
+          return .oversized(number: lineNumber, bytes: skipping + (end - lineStart))
+        }
         var lineEnd = end
         if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
         return .text(buffer[lineStart..<lineEnd], number: lineNumber)
       }
+      if let timeout = idleTimeoutMillis, !waitForInput(timeout) { return .idle }
       if !fill() { atEOF = true }
     }
+  }
+
+  /// False when nothing became readable within `timeout` milliseconds.
+  private func waitForInput(_ timeout: Int32) -> Bool {
+    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    let ready = poll(&descriptor, 1, timeout)
+    return ready != 0  // errors and EINTR fall through to read(2), which reports them
   }
 
   /// Reads everything that is left (for a file that is one JSON document).

@@ -13,6 +13,9 @@ public struct PipelineOptions: Sendable {
   public var strictInput = false
   public var output: OutputFormat = .ndjson
   public var color = false
+  /// Live streams only: after this long (wall clock) without input, release every buffered event
+  /// instead of waiting for newer ones to move the watermark. Nil for replay.
+  public var idleFlushMillis: Int32?
   public init() {}
 }
 
@@ -36,6 +39,8 @@ public final class Pipeline {
   public private(set) var engine: Engine
   public let reporter: InputReporter
   public private(set) var lastEventTime: EventTime?
+  /// The newest event time read so far (ahead of `lastEventTime` by up to the max delay).
+  private var newestSeen = EventTime.distantPast
   private let options: PipelineOptions
   private let sink: OutputSink
   private var encoder = RecordEncoder()
@@ -58,7 +63,9 @@ public final class Pipeline {
     var sources: [EventSource] = []
     for path in paths {
       do {
-        sources.append(try EventSource(path: path, registry: registry, reporter: reporter, maxLineBytes: options.maxLineBytes, maxDocumentBytes: options.maxDocumentBytes))
+        let source = try EventSource(path: path, registry: registry, reporter: reporter, maxLineBytes: options.maxLineBytes, maxDocumentBytes: options.maxDocumentBytes)
+        source.reader.idleTimeoutMillis = options.idleFlushMillis
+        sources.append(source)
       } catch {
         StandardError.write("tokenwatch: error: cannot open \(error)")
         return .inputFailure
@@ -72,10 +79,16 @@ public final class Pipeline {
         continue
       }
       guard let i = merger.starvedInput else { break }
-      let more = !Signals.isStopRequested && sources[i].readNext { event, tieBreak, line in
+      let result: EventSource.ReadResult = Signals.isStopRequested ? .end : sources[i].readNext { event, tieBreak, line in
         merger.push(PendingEvent(event: event, input: i, line: line), time: event.time, tieBreak: tieBreak, input: i)
+        if event.time > newestSeen { newestSeen = event.time }
       }
-      if !more {
+      switch result {
+      case .more:
+        break
+      case .idle:
+        merger.flush(input: i)
+      case .end:
         merger.finish(input: i)
         if let error = sources[i].reader.readError { StandardError.write("tokenwatch: error: \(sources[i].name): \(error)") }
       }
@@ -96,7 +109,7 @@ public final class Pipeline {
   private func process(_ entry: StreamMerger<PendingEvent>.Entry, sources: [EventSource]) {
     let pending = entry.item
     if entry.late {
-      let lag = (lastEventTime ?? pending.event.time) - pending.event.time
+      let lag = newestSeen - pending.event.time
       reporter.warning(sources[pending.input].name, pending.line, nil, "TW206", "late event at \(pending.event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
     } else if (lastEventTime ?? .distantPast) < pending.event.time {
       lastEventTime = pending.event.time

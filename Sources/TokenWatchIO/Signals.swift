@@ -7,6 +7,13 @@ public enum Signals {
   public static let stopRequested = Atomic<Bool>(false)
 
   public static func installStopHandlers() {
+    // A parent may have left these blocked (some process launchers do); a blocked SIGTERM would
+    // stay pending forever and the service could never be stopped gracefully.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    sigaddset(&unblock, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     for signal in [SIGINT, SIGTERM] {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { _ in Signals.stopRequested.store(true, ordering: .relaxed) }

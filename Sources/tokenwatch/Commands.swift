@@ -94,7 +94,7 @@ func runTrail(_ raw: [String], filter: Bool) -> Int32 {
     while source.readNext({ event, tieBreak, _ in
       if let id, ![event.token, event.session, event.user, event.upn].contains(id) { return }
       events.append((event, tieBreak))
-    }) {
+    }) != .end {
       if reporter.strictFailure { return ExitCode.badInput }
     }
   }

@@ -51,10 +51,13 @@ enum Usage {
 
     Reads a live NDJSON stream on stdin and writes each alert as soon as the reorder buffer
     releases its event. SIGINT/SIGTERM stop it gracefully (drain, flush, summary, exit 0).
-    Lower --max-delay for lower latency (e.g. --max-delay 0s when the feed is ordered).
 
     OPTIONS:
     \(detectionOptions)
+      --idle-flush D         When stdin has been quiet this long (wall clock), release every
+                             buffered event at once rather than wait for newer events to move
+                             the watermark (default 2s; 0s waits for the watermark alone).
+                             Events older than what was released then count as late.
     """
 
   static let rules = """

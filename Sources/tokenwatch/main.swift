@@ -51,7 +51,7 @@ func inputFormat(_ name: String?, usage: String) -> InputFormat? {
   return format
 }
 
-let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes"]
+let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes", "--idle-flush"]
 let detectionFlagNames = ["--strict-input", "--quiet"]
 
 func runDetection(_ raw: [String], live: Bool) -> Int32 {
@@ -82,6 +82,13 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
   case let other: usageFailure("unknown --color '\(other)' (use auto, always or never)", usage)
   }
   options.strictInput = args.has("--strict-input")
+  if live {
+    let text = args.value("--idle-flush") ?? "2s"
+    guard let idle = Duration(parsing: text) ?? (text == "0" ? .zero : nil) else { usageFailure("invalid --idle-flush '\(text)' (e.g. 2s, 500ms, 0s to disable)", usage) }
+    options.idleFlushMillis = idle.millis > 0 ? Int32(clamping: idle.millis) : nil
+  } else if args.value("--idle-flush") != nil {
+    usageFailure("--idle-flush applies to watch only; replay orders by event time alone", usage)
+  }
 
   var paths = args.positionals
   if live {

@@ -14,6 +14,7 @@ import Testing
       switch line {
       case .text(let bytes, let number): out.append("\(number):\(String(decoding: bytes, as: UTF8.self))")
       case .oversized(let number, let size): out.append("\(number):oversized \(size)")
+      case .idle: out.append("idle")
       }
     }
     return out

@@ -25,6 +25,8 @@ public struct ReorderBuffer<Item> {
   public let maxDelay: Duration
   public private(set) var newest = EventTime.distantPast
   public private(set) var lateCount = 0
+  /// After a flush, nothing older than what was released may be placed in order any more.
+  private var releasedUpTo = EventTime.distantPast
 
   public init(maxDelay: Duration) { self.maxDelay = maxDelay }
 
@@ -33,7 +35,7 @@ public struct ReorderBuffer<Item> {
 
   /// Adds an item; appends to `released` every item whose time the watermark has now passed.
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, into released: inout [Entry]) {
-    if newest != .distantPast, time < watermark {
+    if newest != .distantPast, time < max(watermark, releasedUpTo) {
       lateCount += 1
       released.append(Entry(time: time, tieBreak: tieBreak, item: item, late: true))
       return
@@ -56,6 +58,13 @@ public struct ReorderBuffer<Item> {
   /// Releases everything, in order (end of input).
   public mutating func drain(into released: inout [Entry]) {
     while !heap.isEmpty { released.append(removeMin()) }
+  }
+
+  /// Releases everything now (a live stream went idle); later arrivals older than what was
+  /// released are late.
+  public mutating func flush(into released: inout [Entry]) {
+    releasedUpTo = max(releasedUpTo, newest)
+    drain(into: &released)
   }
 
   private static func precedes(_ a: Key, _ b: Key) -> Bool {

@@ -33,6 +33,11 @@ public struct StreamMerger<Item> {
     }
   }
 
+  /// Releases everything buffered in `input` without closing it (its stream went idle).
+  public mutating func flush(input: Int) {
+    buffers[input].flush(into: &ready[input])
+  }
+
   public mutating func finish(input: Int) {
     buffers[input].drain(into: &ready[input])
     finished[input] = true
