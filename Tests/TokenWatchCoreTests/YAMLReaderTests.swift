@@ -336,7 +336,6 @@ struct YAMLReaderTests {
     .init("a: [x]\n  - b", "2:3", "unexpected indentation"),
     .init("a: 1\n- b", "2:1", "cannot mix mapping keys and sequence items at the same indentation"),
     .init("- a\nb: 1", "2:1", "cannot mix mapping keys and sequence items at the same indentation"),
-    .init("tags:\n- a", "2:1", "indentless sequences are not supported; indent the items under key \"tags\""),
     .init("- a\nb", "2:1", "expected a sequence item ('- ')"),
     .init("a: 1\nfoo", "2:4", "expected ':' after key \"foo\""),
     .init("a: 1\n\"foo\" bar", "2:6", "expected ':' after key \"foo\""),
@@ -416,5 +415,29 @@ struct YAMLReaderTests {
 
   @Test func duplicateKeysInDifferentMappingsAreFine() throws {
     #expect(try yamlShape("a:\n  id: 1\nb:\n  id: 2\nc: [{id: 3}, {id: 4}]") == "{a: {id: 1}, b: {id: 2}, c: [{id: 3}, {id: 4}]}")
+  }
+}
+
+@Suite struct YAMLIndentlessSequenceTests {
+  @Test func itemsAtTheKeyColumnBelongToTheKey() throws {
+    let root = try YAMLReader.parse("id: X\ntags:\n- a\n- b: 1\n  c: 2\nnext: y\n")
+    guard case .mapping(let entries) = root.value else { Issue.record("not a mapping"); return }
+    #expect(entries.map(\.key) == ["id", "tags", "next"])
+    guard case .sequence(let items) = entries[1].value.value else { Issue.record("tags not a sequence"); return }
+    #expect(items.count == 2)
+    #expect(items[0] == ConfigNode(.scalar("a", quoted: false), at: SourcePosition(line: 3, column: 3)))
+    #expect(entries[1].value.position == SourcePosition(line: 3, column: 1))
+    #expect(entries[2].value == ConfigNode(.scalar("y", quoted: false), at: SourcePosition(line: 6, column: 7)))
+  }
+
+  @Test func nestedIndentlessSequences() throws {
+    let root = try YAMLReader.parse("a:\n  b:\n  - 1\n  - 2\n  c: 3\nd:\n- 4\n")
+    guard case .mapping(let top) = root.value, case .mapping(let inner) = top[0].value.value else { Issue.record("shape"); return }
+    #expect(inner.map(\.key) == ["b", "c"])
+    #expect(top.map(\.key) == ["a", "d"])
+  }
+
+  @Test func aKeyBetweenItemsIsStillAnError() {
+    #expect(throws: ConfigSyntaxError.self) { try YAMLReader.parse("tags:\n- a\nx\n- b\n") }
   }
 }

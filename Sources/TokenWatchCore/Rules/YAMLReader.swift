@@ -395,10 +395,18 @@ private struct YAMLSubsetParser {
     let start = try skipSpaces(line, offset)
     guard isLineEnd(line, start) else { return try parseLineValue(line: line, offset: start, parentIndent: indent) }
     current = line + 1
+    // `key:` then `- item` at the key's own column: the indentless style Sigma and Falco use.
+    if let next = try nextBlockLine(), lines[next].indent == indent, startsSequenceItem(next, indent) {
+      try enterNesting(next, indent)
+      defer { depth -= 1 }
+      return try parseBlockSequence(line: next, indent: indent, indentless: true)
+    }
     return try parseNestedBlock(parentIndent: indent, orNullAt: position(line, offset))
   }
 
-  mutating func parseBlockSequence(line firstLine: Int, indent: Int) throws(ConfigSyntaxError) -> ConfigNode {
+  /// `indentless`: the sequence sits at its parent key's column and ends at the first line there
+  /// that is not an item (the parent mapping's next key).
+  mutating func parseBlockSequence(line firstLine: Int, indent: Int, indentless: Bool = false) throws(ConfigSyntaxError) -> ConfigNode {
     var items: [ConfigNode] = []
     var line = firstLine
     while true {
@@ -406,6 +414,7 @@ private struct YAMLSubsetParser {
       items.append(item)
       guard let next = try nextSibling(after: item, indent: indent) else { break }
       guard startsSequenceItem(next, indent) else {
+        if indentless { break }
         let isKey = try readKey(next, indent) != nil
         let message = isKey ? "cannot mix mapping keys and sequence items at the same indentation" : "expected a sequence item ('- ')"
         throw error(message, next, indent)
