@@ -23,6 +23,6 @@ let package = Package(
     .testTarget(name: "TokenWatchJSONTests", dependencies: ["TokenWatchJSON"]),
     .testTarget(name: "TokenWatchCoreTests", dependencies: ["TokenWatchCore", "TokenWatchJSON"], exclude: ["Fixtures"]),
     .testTarget(name: "TokenWatchIOTests", dependencies: ["TokenWatchIO"]),
-    .testTarget(name: "TokenWatchCLITests", dependencies: ["tokenwatch", "TokenWatchIO"]),
+    .testTarget(name: "TokenWatchCLITests", dependencies: ["tokenwatch", "TokenWatchIO", "TokenWatchCore"]),
   ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenWatchCore
 
 /// The same events, shuffled within the allowed delay, give byte-identical alerts; so do
 /// different read chunkings (one file versus stdin).
@@ -9,7 +10,7 @@ import Testing
     let normalized = try CLI.run(["normalize", "datasets/demo/events.ndjson"])
     #expect(normalized.status == 0)
     let events = normalized.stdoutLines.filter { !$0.contains(#""kind":"other""#) }
-    var rng = SystemLikeGenerator(seed: seed)
+    var rng = SeededGenerator(seed: seed)
     let keyed = events.map { line -> (Double, String) in
       let time = line.firstMatch(of: /"time":"([^"]+)"/)!.1
       let seconds = ISO8601DateFormatter.withFractions.date(from: String(time))!.timeIntervalSince1970
@@ -29,18 +30,6 @@ import Testing
     let stdin = try CLI.run(["replay", "--quiet", "-"], input: try Data(contentsOf: CLI.root.appendingPathComponent("datasets/demo/events.ndjson")))
     #expect(file.stdout == stdin.stdout)
     #expect(!file.stdout.isEmpty)
-  }
-}
-
-struct SystemLikeGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
 

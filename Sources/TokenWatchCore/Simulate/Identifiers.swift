@@ -2,7 +2,6 @@
 
 private let hexDigits = Array("0123456789abcdef".utf8)
 private let base62Digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-private let base64URLDigits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
 extension SeededGenerator {
   /// A random (version 4) GUID in lower case: Entra object ids, request ids, session ids.
@@ -104,52 +103,12 @@ func formatGUID(_ bytes: [UInt8]) -> String {
   return String(decoding: out, as: UTF8.self)
 }
 
-/// Entra's `uniqueTokenIdentifier`: base64url, unpadded, of the sign-in `id` GUID in .NET
-/// little-endian byte order (verified on real exports; see log-formats.md section 1.4), so a
-/// simulated UTI can be checked against its request id exactly as a real one can.
+/// Entra's `uniqueTokenIdentifier` for a simulated sign-in id, derived exactly as the normalizer
+/// derives a missing one (see `uniqueTokenIdentifier(fromSignInID:)`), so a simulated UTI can be
+/// checked against its request id as a real one can.
 func uniqueTokenIdentifier(requestID: String) -> String {
-  var raw: [UInt8] = []
-  var high: UInt8? = nil
-  for c in requestID.utf8 {
-    let value: UInt8
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): value = c - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): value = c - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): value = c - UInt8(ascii: "A") + 10
-    default: continue
-    }
-    if let h = high {
-      raw.append(h << 4 | value)
-      high = nil
-    } else {
-      high = value
-    }
-  }
-  precondition(raw.count == 16, "not a GUID: \(requestID)")
-  let littleEndian = [raw[3], raw[2], raw[1], raw[0], raw[5], raw[4], raw[7], raw[6]] + raw[8..<16]
-  return base64URLUnpadded(littleEndian)
-}
-
-func base64URLUnpadded(_ bytes: [UInt8]) -> String {
-  var out: [UInt8] = []
-  var i = 0
-  while i + 3 <= bytes.count {
-    let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-    for shift in [18, 12, 6, 0] { out.append(base64URLDigits[Int(n >> UInt32(shift) & 63)]) }
-    i += 3
-  }
-  let rest = bytes.count - i
-  if rest == 1 {
-    let n = UInt32(bytes[i]) << 16
-    out.append(base64URLDigits[Int(n >> 18 & 63)])
-    out.append(base64URLDigits[Int(n >> 12 & 63)])
-  } else if rest == 2 {
-    let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-    out.append(base64URLDigits[Int(n >> 18 & 63)])
-    out.append(base64URLDigits[Int(n >> 12 & 63)])
-    out.append(base64URLDigits[Int(n >> 6 & 63)])
-  }
-  return String(decoding: out, as: UTF8.self)
+  guard let uti = uniqueTokenIdentifier(fromSignInID: requestID) else { preconditionFailure("not a GUID: \(requestID)") }
+  return uti
 }
 
 // MARK: - Timestamps as each source writes them
