@@ -46,6 +46,8 @@ public final class Pipeline {
   private var encoder = RecordEncoder()
   private let formatter: TextFormatter
   private var records: [EngineRecord] = []
+  /// Acts on risk rises when a response policy is configured.
+  public var response: ResponseStage?
 
   public var stats: InputStats { reporter.stats }
 
@@ -125,6 +127,15 @@ public final class Pipeline {
       case .ndjson: sink.write(encoder.encode(record) + [0x0A])
       case .text: sink.write(formatter.format(record) + "\n")
       }
+      if case .risk(let risk) = record { response?.handle(risk) }
+    }
+  }
+
+  /// Writes an action record the way the other records are written (used for dry-run plans).
+  public func writeAction(_ outcome: ActionOutcome) {
+    switch options.output {
+    case .ndjson: sink.write(ActionEncoder.outcome(outcome) + [0x0A])
+    case .text: sink.write(formatter.format(outcome) + "\n")
     }
   }
 }

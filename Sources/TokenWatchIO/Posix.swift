@@ -46,6 +46,11 @@ public enum Posix {
 
   public static func closeDescriptor(_ fd: Int32) { _ = close(fd) }
 
+  public static func openForAppending(_ path: String) -> Result<Int32, PosixError> {
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    return fd < 0 ? .failure(PosixError(code: errno, context: path)) : .success(fd)
+  }
+
   /// Reads a whole (small) file such as a rule file.
   public static func readFile(_ path: String) -> Result<[UInt8], PosixError> {
     switch openForReading(path) {

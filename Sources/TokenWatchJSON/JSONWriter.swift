@@ -20,9 +20,9 @@ public struct JSONWriter: Sendable {
     }
   }
 
-  public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+  public mutating func beginObject() { beginValue(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
   public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
-  public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+  public mutating func beginArray() { beginValue(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
   public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
 
   /// Writes `"key":` inside an object; the value call that follows must not add a comma.

@@ -51,8 +51,8 @@ func inputFormat(_ name: String?, usage: String) -> InputFormat? {
   return format
 }
 
-let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes", "--idle-flush"]
-let detectionFlagNames = ["--strict-input", "--quiet"]
+let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes", "--idle-flush", "--journal", "--actions-log", "--drain-timeout"]
+let detectionFlagNames = ["--strict-input", "--quiet", "--live-actions", "--dry-run-actions"]
 
 func runDetection(_ raw: [String], live: Bool) -> Int32 {
   let usage = live ? Usage.watch : Usage.replay
@@ -102,8 +102,14 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
   let ruleSet = loadRules(args.value("--rules"))
   let sink = OutputSink(fd: 1)
   let pipeline = Pipeline(ruleSet: ruleSet, options: options, sink: sink)
+  let dispatcher = configureResponse(ruleSet, pipeline: pipeline, args: args, live: live, usage: usage, outputFormat: options.output, color: options.color)
   let started = Posix.monotonicSeconds()
   let outcome = pipeline.run(paths: paths)
+  if let dispatcher {
+    let text = args.value("--drain-timeout") ?? "30s"
+    guard let drain = Duration(parsing: text) ?? (text == "0" ? .zero : nil) else { usageFailure("invalid --drain-timeout '\(text)'", usage) }
+    dispatcher.finish(deadline: Posix.deadline(afterMillis: drain.millis))
+  }
   if !args.has("--quiet") && !sink.isBroken {
     for line in Summary.lines(pipeline: pipeline, seconds: Posix.monotonicSeconds() - started) { StandardError.write(line) }
   }

@@ -358,3 +358,17 @@ struct Rng {
     return z ^ (z >> 31)
   }
 }
+
+@Suite struct JSONWriterNestingTests {
+  @Test func nestedContainersAfterKeysLeaveNoStaleState() {
+    var w = JSONWriter()
+    w.beginObject()
+    w.key("a"); w.beginObject(); w.endObject()
+    w.key("b"); w.beginArray(); w.string("x"); w.string("y"); w.endArray()
+    w.key("c"); w.beginObject(); w.key("d"); w.beginArray(); w.endArray(); w.endObject()
+    w.key("e"); w.int(1)
+    w.endObject()
+    w.beginArray(); w.endArray()
+    #expect(String(decoding: w.bytes, as: UTF8.self) == #"{"a":{},"b":["x","y"],"c":{"d":[]},"e":1}[]"#)
+  }
+}

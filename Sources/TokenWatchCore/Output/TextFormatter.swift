@@ -26,6 +26,18 @@ public struct TextFormatter: Sendable {
     }
   }
 
+  public func format(_ action: ActionOutcome) -> String {
+    let severity: Severity
+    switch action.result {
+    case .success, .recovered: severity = .low
+    case .dryRun, .neverAct, .coolingDown, .journaled: severity = .info
+    case .retry: severity = .medium
+    case .failed, .circuitOpen: severity = .critical
+    }
+    return "ACTION                    \(badge(action.result.rawValue.uppercased(), severity))  \(pad(action.hook, 7)) \(pad(TerminalText.escape(action.user ?? "-"), 28)) "
+      + "\(TerminalText.escape(action.detail))  [\(action.actionID)]"
+  }
+
   private func badge(_ label: String, _ severity: Severity) -> String {
     let text = pad(label, 8)
     guard color else { return text }

@@ -29,6 +29,8 @@ public enum RuleLoader {
     var listPositions: [String: (String, SourcePosition)] = [:]
     var risk = RiskPolicy()
     var state = StatePolicy()
+    var response: ResponsePolicy?
+    var responsePosition: (String, SourcePosition)?
     var ruleFiles = 0
 
     for file in files.sorted(by: { $0.path < $1.path }) {
@@ -53,6 +55,13 @@ public enum RuleLoader {
         }
       case .risk(let policy): risk = policy
       case .state(let policy): state = policy
+      case .response(let policy, let position):
+        if let first = responsePosition {
+          sink.error(.badPolicy, "a response policy is already defined at \(first.0):\(first.1)", at: position)
+        } else {
+          response = policy
+          responsePosition = (file.path, position)
+        }
       case nil: break
       }
       all += sink.diagnostics
@@ -86,8 +95,13 @@ public enum RuleLoader {
       all.append(Diagnostic(.warning, DiagnosticCode.unusedList.rawValue, "list \"\(list.name)\" is never referenced by a rule", file: file, at: position))
     }
 
+    if let response, let (file, _) = responsePosition {
+      var sink = DiagnosticSink(file: file)
+      ResponsePolicyDecoder.checkRouteRules(response, ruleIDs: Set(rules.map(\.id)), sink: &sink)
+      all += sink.diagnostics
+    }
     let hasErrors = all.contains { $0.severity == .error }
-    let ruleSet = hasErrors ? nil : RuleSet(rules: compiled.sorted { $0.id < $1.id }, lists: listsByName, risk: risk, state: state)
+    let ruleSet = hasErrors ? nil : RuleSet(rules: compiled.sorted { $0.id < $1.id }, lists: listsByName, risk: risk, state: state, response: response)
     return Result(ruleSet: ruleSet, diagnostics: all.sorted(by: diagnosticOrder))
   }
 
@@ -118,6 +132,7 @@ enum DecodedFile {
   case list(NamedList, SourcePosition)
   case risk(RiskPolicy)
   case state(StatePolicy)
+  case response(ResponsePolicy, SourcePosition)
 }
 
 /// Decodes one file's tree into a spec, reporting unknown keys and wrong types on the way.
@@ -262,8 +277,11 @@ enum RuleFileDecoder {
       }
       reader.finish(sink: &sink)
       return .state(policy)
+    case "response":
+      let position = reader.node("policy")!.position
+      return ResponsePolicyDecoder.decode(&reader, sink: &sink).map { .response($0, position) }
     default:
-      sink.error(.badValue, "unknown policy \"\(kind)\"\(didYouMean(kind, ["risk", "state"])) (use risk or state)", at: reader.node("policy")!.position)
+      sink.error(.badValue, "unknown policy \"\(kind)\"\(didYouMean(kind, ["risk", "state", "response"])) (use risk, state or response)", at: reader.node("policy")!.position)
       return nil
     }
   }

@@ -135,12 +135,15 @@ public struct RuleSet: Sendable, Equatable {
   public var lists: [String: NamedList]
   public var risk: RiskPolicy
   public var state: StatePolicy
+  /// The response policy, when the rules directory has one; without it nothing ever acts.
+  public var response: ResponsePolicy?
 
-  public init(rules: [CompiledRule], lists: [String: NamedList], risk: RiskPolicy = RiskPolicy(), state: StatePolicy = StatePolicy()) {
+  public init(rules: [CompiledRule], lists: [String: NamedList], risk: RiskPolicy = RiskPolicy(), state: StatePolicy = StatePolicy(), response: ResponsePolicy? = nil) {
     self.rules = rules
     self.lists = lists
     self.risk = risk
     self.state = state
+    self.response = response
   }
 
   public var enabledRules: [CompiledRule] { rules.filter(\.enabled) }
