@@ -22,7 +22,7 @@ let package = Package(
     .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"], swiftSettings: optimize),
     .testTarget(name: "TokenWatchJSONTests", dependencies: ["TokenWatchJSON"]),
     .testTarget(name: "TokenWatchCoreTests", dependencies: ["TokenWatchCore", "TokenWatchJSON"], exclude: ["Fixtures"]),
-    .testTarget(name: "TokenWatchIOTests", dependencies: ["TokenWatchIO"]),
+    .testTarget(name: "TokenWatchIOTests", dependencies: ["TokenWatchIO", "TokenWatchCore"]),
     .testTarget(name: "TokenWatchCLITests", dependencies: ["tokenwatch", "TokenWatchIO", "TokenWatchCore"]),
   ]
 )

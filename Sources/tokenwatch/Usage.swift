@@ -32,6 +32,10 @@ enum Usage {
                              and reported.
       --strict-input         Stop with status 65 at the first bad or unknown line.
       --quiet                No summary on stderr.
+      --journal FILE         Action journal for live hooks (default tokenwatch-actions.journal).
+      --actions-log FILE     Write action records here instead of stdout.
+      --drain-timeout D      At the end, how long to keep delivering actions (default 30s);
+                             the rest stay pending in the journal for the next start.
       -h, --help             Show this help.
     """
 
@@ -40,10 +44,11 @@ enum Usage {
 
     Replays historical files (NDJSON, Event Hub {"records":[...]} batches, or a file that is one
     JSON array) in event-time order across all files, then prints a summary on stderr.
-    Use - to read stdin.
+    Use - to read stdin. With a response policy, replay only prints the actions it would take.
 
     OPTIONS:
     \(detectionOptions)
+      --live-actions         Really fire the response hooks (replay is a dry run by default).
     """
 
   static let watch = """
@@ -58,6 +63,8 @@ enum Usage {
                              buffered event at once rather than wait for newer events to move
                              the watermark (default 2s; 0s waits for the watermark alone).
                              Events older than what was released then count as late.
+      --dry-run-actions      Print the actions instead of firing them (watch fires the hooks of
+                             a configured response policy by default).
     """
 
   static let rules = """
