@@ -59,11 +59,12 @@ import Testing
     return directory
   }
 
-  static func webhookPolicy(_ url: String, maxPerMinute: Int = 30, attempts: Int = 12) -> String {
+  static func webhookPolicy(_ url: String, maxPerMinute: Int = 30, attempts: Int = 12, queue: Int = 10_000) -> String {
     """
     policy: response
     cooldown: 6h
     max_actions_per_minute: \(maxPerMinute)
+    queue_capacity: \(queue)
     retry:
       attempts: \(attempts)
       backoff: 100ms
@@ -213,6 +214,22 @@ import Testing
     let processed = receiver.records.filter { $0["duplicate"] as? Bool == false }.compactMap { $0["idempotency_key"] as? String }
     #expect(processed.count == 4, "every action delivered")
     #expect(Set(processed).count == 4, "none processed twice by id")
+  }
+
+  @Test func aFullQueueLeavesActionsInTheJournalNotDropped() throws {
+    // A slow receiver and room for two actions in memory: the other six wait in the journal and
+    // are read back from it once the queue drains.
+    let receiver = try Receiver(extra: ["--delay", "0.2"])
+    defer { receiver.stop() }
+    let rules = try Self.rulesDirectory(Self.webhookPolicy(receiver.url, queue: 2))
+    let input = try CLI.temporaryFile("eight-users.ndjson", Self.offboardedUsers(8))
+    let journal = try CLI.temporaryFile("journal-\(UUID().uuidString)", Data())
+    let result = try CLI.run(["replay", "--rules", rules.path, "--live-actions", "--journal", journal.path, "--quiet", input.path], environment: Self.environment)
+    #expect(result.status == 0)
+    let keys = receiver.records.compactMap { $0["idempotency_key"] as? String }
+    #expect(keys.count == 8)
+    #expect(Set(keys).count == 8)
+    #expect(Self.actionRecords(result.stdoutText).filter { $0["result"] as? String == "success" }.count == 8)
   }
 
   @Test func circuitBreakerPausesARuleThatFiresForEveryUser() throws {

@@ -102,6 +102,8 @@ public struct ResponsePolicy: Sendable, Equatable {
   public var neverAct: Set<String> = []
   /// The circuit breaker: more new actions than this in one minute pauses dispatch.
   public var maxActionsPerMinute = 30
+  /// Actions held in memory for dispatch; beyond this they wait in the journal.
+  public var queueCapacity = 10_000
   public var retryAttempts = 12
   public var retryBackoff: Duration = .seconds(1)
   public var retryMaxBackoff: Duration = .seconds(60)

@@ -12,6 +12,10 @@ enum ResponsePolicyDecoder {
       if max < 1 || max != max.rounded() { sink.error(.badValue, "max_actions_per_minute must be a whole number of at least 1", at: reader.node("max_actions_per_minute")!.position) }
       else { policy.maxActionsPerMinute = Int(max) }
     }
+    if let capacity = reader.number("queue_capacity", sink: &sink) {
+      if capacity < 1 || capacity != capacity.rounded() { sink.error(.badValue, "queue_capacity must be a whole number of at least 1", at: reader.node("queue_capacity")!.position) }
+      else { policy.queueCapacity = Int(capacity) }
+    }
     if let retry = reader.node("retry"), var retryReader = MappingReader(retry, context: "retry", sink: &sink) {
       if let attempts = retryReader.number("attempts", sink: &sink) {
         if attempts < 1 || attempts != attempts.rounded() || attempts > 1000 { sink.error(.badValue, "retry attempts must be a whole number from 1 to 1000", at: retryReader.node("attempts")!.position) }

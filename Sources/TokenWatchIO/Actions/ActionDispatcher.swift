@@ -34,12 +34,12 @@ public final class ActionDispatcher: @unchecked Sendable {
   private let report: @Sendable (ActionOutcome) -> Void
   public let capacity: Int
 
-  public init(policy: ResponsePolicy, secrets: [String: [UInt8]], journal: ActionJournal, capacity: Int = 10_000, report: @escaping @Sendable (ActionOutcome) -> Void) {
+  public init(policy: ResponsePolicy, secrets: [String: [UInt8]], journal: ActionJournal, report: @escaping @Sendable (ActionOutcome) -> Void) {
     self.policy = policy
     let secretVariables = SecretStore.secretVariables(policy)
     runners = policy.hooks.mapValues { HookRunner(hook: $0, secret: secrets[$0.name], secretVariables: secretVariables) }
     self.journal = journal
-    self.capacity = capacity
+    capacity = policy.queueCapacity
     self.report = report
   }
 
