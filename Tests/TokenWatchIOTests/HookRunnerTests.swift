@@ -18,7 +18,7 @@ import Testing
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("soar-\(UUID().uuidString).ndjson").path
     let runner = HookRunner(hook: Hook(name: "soar", kind: .file(path: path), secret: nil, timeout: .seconds(1)), secret: nil, secretVariables: [])
     let record = RiskRecord(id: "r1", time: EventTime(millis: 0), user: "u1", upn: "a@b.example", actor: .human, level: .high, previousLevel: .medium, score: 120, alerts: [], rules: ["TW-001"], tokens: [], sessions: [])
-    let action = ActionRequest(id: "act-1", hook: "soar", risk: RiskRecordSummary(record))
+    let action = ActionRequest(id: "act-1", hook: "soar", risk: record)
     guard case .success = runner.deliver(action) else { Issue.record("first append failed"); return }
     guard case .success = runner.deliver(action) else { Issue.record("second append failed"); return }
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")

@@ -5,38 +5,8 @@ import TokenWatchJSON
 public struct ActionRequest: Sendable, Equatable {
   public var id: String
   public var hook: String
-  public var risk: RiskRecordSummary
-}
-
-/// What a hook needs of the risk record that caused it.
-public struct RiskRecordSummary: Sendable, Equatable {
-  public var riskID: String
-  public var time: EventTime
-  public var user: String
-  public var upn: String?
-  public var actor: ActorType
-  public var level: RiskLevel
-  public var previousLevel: RiskLevel
-  public var score: Double
-  public var rules: [String]
-  public var alerts: [String]
-  public var tokens: [String]
-  public var sessions: [String]
-
-  public init(_ record: RiskRecord) {
-    riskID = record.id
-    time = record.time
-    user = record.user
-    upn = record.upn
-    actor = record.actor
-    level = record.level
-    previousLevel = record.previousLevel
-    score = record.score
-    rules = record.rules
-    alerts = record.alerts
-    tokens = record.tokens
-    sessions = record.sessions
-  }
+  /// The risk rise that caused the action: everything a hook needs.
+  public var risk: RiskRecord
 }
 
 /// Turns risk records into actions: routes, cooldown per user and level, never-act list.
@@ -58,8 +28,7 @@ public struct ResponsePlanner {
   public mutating func plan(_ record: RiskRecord) -> [Decision] {
     let hooks = orderedHooks(for: record)
     guard !hooks.isEmpty else { return [] }
-    let summary = RiskRecordSummary(record)
-    let requests = hooks.map { ActionRequest(id: "act-" + StableHash.hex(StableHash.of(record.id, $0)), hook: $0, risk: summary) }
+    let requests = hooks.map { ActionRequest(id: "act-" + StableHash.hex(StableHash.of(record.id, $0)), hook: $0, risk: record) }
     if isNeverAct(record) { return requests.map(Decision.neverAct) }
     let key = record.user + "|" + record.level.name
     if let last = lastActed[key], record.time - last < policy.cooldown, record.time >= last {
@@ -131,7 +100,7 @@ public enum ActionEncoder {
     writer.field("id", action.id)
     writer.field("hook", action.hook)
     writer.field("time", r.time.rfc3339)
-    writer.field("risk_id", r.riskID)
+    writer.field("risk_id", r.id)
     writer.field("user", r.user)
     writer.field("upn", r.upn)
     writer.field("actor", r.actor.rawValue)
@@ -184,6 +153,6 @@ public enum ActionEncoder {
       id: riskID, time: time, user: user, upn: string("upn"), actor: ActorType(rawValue: string("actor") ?? "") ?? .unknown,
       level: level, previousLevel: previous, score: document.member(ref, "score").flatMap(document.double) ?? 0,
       alerts: strings("alerts"), rules: strings("rules"), tokens: strings("tokens"), sessions: strings("sessions"))
-    return ActionRequest(id: id, hook: hook, risk: RiskRecordSummary(record))
+    return ActionRequest(id: id, hook: hook, risk: record)
   }
 }

@@ -17,7 +17,7 @@ public enum SecurityEventTokenBuilder {
     let reason = "tokenwatch: user risk \(risk.previousLevel.name) -> \(risk.level.name) (\(risk.rules.joined(separator: ", ")))"
     let isCAEP = event == .sessionRevoked || event == .credentialChange
     return SecurityEventToken(
-      issuer: options.issuer, audience: options.audience, jti: action.id, issuedAt: issuedAt, transaction: risk.riskID,
+      issuer: options.issuer, audience: options.audience, jti: action.id, issuedAt: issuedAt, transaction: risk.id,
       subject: subject, event: event, eventTimestamp: risk.time.millis / 1000, reasonAdmin: isCAEP ? reason : nil,
       initiatingEntity: isCAEP ? "policy" : nil, credentialType: options.credentialType,
       changeType: event == .credentialChange ? "revoke" : nil)

@@ -23,7 +23,7 @@ public struct Alert: Sendable {
 }
 
 /// Emitted when a user's risk level rises: what a revocation hook needs to act.
-public struct RiskRecord: Sendable {
+public struct RiskRecord: Sendable, Equatable {
   public var id: String
   public var time: EventTime
   public var user: String

@@ -191,28 +191,9 @@ func uniqueTokenIdentifier(fromSignInID id: String) -> String? {
   bytes.swapAt(1, 2)
   bytes.swapAt(4, 5)
   bytes.swapAt(6, 7)
-  return base64URLNoPadding(bytes)
+  return Base64URL.encode(bytes)
 }
 
-func base64URLNoPadding(_ bytes: [UInt8]) -> String {
-  var output: [UInt8] = []
-  output.reserveCapacity((bytes.count * 4 + 2) / 3)
-  var index = 0
-  while index + 3 <= bytes.count {
-    let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-    for shift in [18, 12, 6, 0] { output.append(base64URLAlphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
-    index += 3
-  }
-  let rest = bytes.count - index
-  if rest > 0 {
-    var chunk = UInt32(bytes[index]) << 16
-    if rest == 2 { chunk |= UInt32(bytes[index + 1]) << 8 }
-    output.append(base64URLAlphabet[Int(chunk >> 18 & 0x3F)])
-    output.append(base64URLAlphabet[Int(chunk >> 12 & 0x3F)])
-    if rest == 2 { output.append(base64URLAlphabet[Int(chunk >> 6 & 0x3F)]) }
-  }
-  return String(decoding: output, as: UTF8.self)
-}
 
 private let base64URLAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
