@@ -13,6 +13,7 @@ enum Usage {
       simulate   Generate the labelled scenario datasets and bulk test data.
       trail      Print every event of one token, session or user, in time order.
       normalize  Convert vendor logs to tokenwatch's native event schema.
+      actions    List or discard the response actions still pending in a journal.
 
     Run 'tokenwatch <command> --help' for a command's options.
     Exit status: 0 ok (alerts are not failures), 1 runtime failure, 64 usage error,
@@ -83,6 +84,15 @@ enum Usage {
     Without --out, events go to stdout. With --out DIR, each scenario is written to
     DIR/<name>/events.ndjson and DIR/<name>/scenario.json.
       --list                 List scenario names.
+    """
+
+  static let actions = """
+    USAGE: tokenwatch actions list [--journal FILE]
+           tokenwatch actions discard [--journal FILE] (--all | ID...)
+
+    The actions still pending in a journal (default tokenwatch-actions.journal): after the circuit
+    breaker paused dispatch, or a receiver was down. `list` prints them as JSON; `discard` marks
+    them done so no later run delivers them.
     """
 
   static let trail = """

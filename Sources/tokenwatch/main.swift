@@ -175,16 +175,17 @@ case "rules": status = runRules(rest)
 case "simulate": status = runSimulate(rest)
 case "trail": status = runTrail(rest, filter: true)
 case "normalize": status = runTrail(rest, filter: false)
+case "actions": status = runActions(rest)
 case "--version", "version": _ = Posix.writeAll(1, Usage.version + "\n"); status = ExitCode.ok
 case "--help", "-h", "help":
-  if let topic = rest.first, let text = ["replay": Usage.replay, "watch": Usage.watch, "rules": Usage.rules, "simulate": Usage.simulate, "trail": Usage.trail, "normalize": Usage.normalize][topic] {
+  if let topic = rest.first, let text = ["replay": Usage.replay, "watch": Usage.watch, "rules": Usage.rules, "simulate": Usage.simulate, "trail": Usage.trail, "normalize": Usage.normalize, "actions": Usage.actions][topic] {
     _ = Posix.writeAll(1, text + "\n")
   } else {
     _ = Posix.writeAll(1, Usage.main + "\n")
   }
   status = ExitCode.ok
 default:
-  let known = ["replay", "watch", "rules", "simulate", "trail", "normalize", "help"]
+  let known = ["replay", "watch", "rules", "simulate", "trail", "normalize", "actions", "help"]
   usageFailure("unknown command '\(command)'\(closestMatch(to: command, in: known).map { "; did you mean '\($0)'?" } ?? "")", Usage.main)
 }
 Posix.exit(status)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @Suite struct CommandLineTests {
-  @Test(arguments: ["replay", "watch", "rules", "simulate", "trail", "normalize"])
+  @Test(arguments: ["replay", "watch", "rules", "simulate", "trail", "normalize", "actions"])
   func everyCommandHasHelp(_ command: String) throws {
     let result = try CLI.run([command, "--help"])
     #expect(result.status == 0)

@@ -249,6 +249,22 @@ import Testing
     // The seven paused actions are still pending in the journal for an operator.
     let journalText = try String(contentsOf: journal, encoding: .utf8)
     #expect(journalText.split(separator: "\n").filter { $0.contains("\"op\":\"pending\"") }.count == 10)
+    // A plain restart must not fire the backlog: it is still more than the limit.
+    let blocked = try CLI.run(["replay", "--rules", rules.path, "--live-actions", "--journal", journal.path, "--quiet", "/dev/null"], environment: Self.environment)
+    #expect(blocked.stdoutText.contains("\"result\":\"circuit-open\""))
+    #expect(receiver.records.count <= 3)
+    // The operator reviews them, discards all but one, and the next start delivers only that one.
+    let listed = try CLI.run(["actions", "list", "--journal", journal.path])
+    let pending = listed.stdoutLines.compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? String }
+    #expect(pending.count == 10 - receiver.records.count)
+    let keep = try #require(pending.first)
+    #expect(try CLI.run(["actions", "discard", "--journal", journal.path] + pending.dropFirst()).status == 0)
+    #expect(try CLI.run(["actions", "list", "--journal", journal.path]).stdoutLines.count == 1)
+    let before = receiver.records.count
+    let restart = try CLI.run(["replay", "--rules", rules.path, "--live-actions", "--journal", journal.path, "--quiet", "/dev/null"], environment: Self.environment)
+    #expect(restart.status == 0)
+    #expect(receiver.records.count == before + 1)
+    #expect(receiver.records.last?["idempotency_key"] as? String == keep)
   }
 
   @Test func execHookGetsTheActionLiterallyWithoutAShell() throws {

@@ -46,13 +46,31 @@ public final class ActionDispatcher: @unchecked Sendable {
   /// Starts the dispatch thread, first re-queueing what the journal still holds from a previous run.
   public func start(recovered: [ActionRequest]) {
     condition.lock()
-    for action in recovered.prefix(capacity) where !queuedIDs.contains(action.id) {
-      queue.append(Scheduled(action: action, attempt: 1, due: Date()))
-      queuedIDs.insert(action.id)
+    // A backlog counts against the breaker too: restarting after a trip must not fire it all.
+    let now = Date()
+    recentSubmissions = Array(repeating: now, count: recovered.count)
+    let tooMany = recovered.count > policy.maxActionsPerMinute
+    if tooMany {
+      circuitOpen = true
+    } else {
+      for action in recovered.prefix(capacity) where !queuedIDs.contains(action.id) {
+        queue.append(Scheduled(action: action, attempt: 1, due: now))
+        queuedIDs.insert(action.id)
+      }
+      if recovered.count > capacity { overflowing = true }
     }
-    if recovered.count > capacity { overflowing = true }
     condition.unlock()
+    if tooMany, let first = recovered.first {
+      report(ActionOutcome(
+        actionID: first.id, hook: "*", hookKind: "circuit-breaker", user: nil, level: nil, attempt: 0, result: .circuitOpen,
+        detail: "\(recovered.count) actions are pending in the journal \(journal.path), more than max_actions_per_minute \(policy.maxActionsPerMinute): dispatch paused. Review them with `tokenwatch actions list`, drop what must not go with `tokenwatch actions discard`, or raise the limit to deliver them"))
+      return startThread()
+    }
     for action in recovered { report(outcome(action, attempt: 0, .recovered, "pending in the journal from an earlier run; delivering again")) }
+    startThread()
+  }
+
+  private func startThread() {
     let thread = Thread { [self] in run() }
     thread.name = "tokenwatch-actions"
     thread.start()
@@ -84,7 +102,7 @@ public final class ActionDispatcher: @unchecked Sendable {
     if opened {
       report(ActionOutcome(
         actionID: action.id, hook: "*", hookKind: "circuit-breaker", user: nil, level: nil, attempt: 0, result: .circuitOpen,
-        detail: "more than \(policy.maxActionsPerMinute) actions within a minute: dispatch paused; this and every later action stay pending in the journal \(journal.path) until an operator reviews them (tokenwatch restarts deliver them under the same limit)"))
+        detail: "more than \(policy.maxActionsPerMinute) actions within a minute: dispatch paused; this and every later action stay pending in the journal \(journal.path). Review them with `tokenwatch actions list`, drop what must not go with `tokenwatch actions discard`; a restart delivers the rest only if they are within the limit"))
     }
     if paused { report(outcome(action, attempt: 0, .journaled, "circuit open: kept pending in the journal")) }
   }
