@@ -20,9 +20,10 @@ let package = Package(
     .target(name: "TokenWatchCore", dependencies: ["TokenWatchJSON"], swiftSettings: optimize),
     .target(name: "TokenWatchIO", dependencies: ["TokenWatchCore"], swiftSettings: optimize),
     .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"], swiftSettings: optimize),
+    .executableTarget(name: "tokenwatch-bench", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"], path: "Benchmarks", swiftSettings: optimize),
     .testTarget(name: "TokenWatchJSONTests", dependencies: ["TokenWatchJSON"]),
     .testTarget(name: "TokenWatchCoreTests", dependencies: ["TokenWatchCore", "TokenWatchJSON"], exclude: ["Fixtures"]),
     .testTarget(name: "TokenWatchIOTests", dependencies: ["TokenWatchIO", "TokenWatchCore"]),
-    .testTarget(name: "TokenWatchCLITests", dependencies: ["tokenwatch", "TokenWatchIO", "TokenWatchCore"]),
+    .testTarget(name: "TokenWatchCLITests", dependencies: ["tokenwatch", "TokenWatchIO", "TokenWatchCore"], exclude: ["Support"]),
   ]
 )

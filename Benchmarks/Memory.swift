@@ -1,0 +1,91 @@
+import Foundation
+
+// Figure 2: memory per tracked token. Native events where every event carries a token never seen
+// before, from a fixed population of users and sessions (one session per user, one /24 per user),
+// so that the token store is what grows; replayed by the real binary, peak RSS from wait4.
+
+/// The user population: small next to a million tokens, so per-token state dominates the growth.
+let memoryUsers = 10_000
+
+/// Native access events with distinct tokens `tok-0` … `tok-(count-1)`, one millisecond apart.
+/// Returns the file's size in bytes.
+func generateDistinctTokenFile(count: Int, path: String) throws -> Int {
+  let writer = try FileWriter(path: path)
+  for i in 0..<count {
+    let k = i % memoryUsers
+    let line = "{\"time\":\"\(eventTime(millis: i))\",\"kind\":\"access\",\"user\":\"u\(k)\",\"token\":\"tok-\(i)\",\"session\":\"s\(k)\","
+      + "\"ip\":\"10.\(k >> 8 & 255).\(k & 255).\(i % 250 + 1)\",\"asn\":7922,\"country\":\"US\"}"
+    try writer.writeLine(line)
+  }
+  try writer.close()
+  return writer.bytesWritten
+}
+
+/// RFC 3339 time `millis` after 2026-04-01T00:00:00Z (within one month, which 5M ms is).
+func eventTime(millis: Int) -> String {
+  let ms = millis % 1000
+  let totalSeconds = millis / 1000
+  let day = 1 + totalSeconds / 86_400
+  let h = totalSeconds / 3600 % 24, m = totalSeconds / 60 % 60, s = totalSeconds % 60
+  return "2026-04-\(two(day))T\(two(h)):\(two(m)):\(two(s)).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)Z"
+}
+
+private func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+struct MemoryRun {
+  var tokens: Int
+  var bytes: Int
+  var seconds: Double
+  var peakRSSBytes: Int
+  /// The launcher's RSS when it started the child: its ru_maxrss cannot be below this.
+  var floorBytes: Int
+  /// From the run's summary ("state: tokens N"); nil if the summary could not be read.
+  var trackedTokens: Int?
+  var evictions: Int?
+  var alerts: Int?
+}
+
+struct MemoryResult {
+  var baseline: MemoryRun
+  var runs: [MemoryRun]
+
+  func bytesPerToken(_ run: MemoryRun) -> Double {
+    Double(run.peakRSSBytes - baseline.peakRSSBytes) / Double(run.trackedTokens ?? run.tokens)
+  }
+}
+
+/// Replays the tiny baseline file and one file per token count (1M, and 5M with --big).
+func measureMemory(_ setup: Setup, tokenCounts: [Int], progress: (String) -> Void) throws -> MemoryResult {
+  let baseline = try memoryRun(setup, tokens: 100, progress: progress)
+  var runs: [MemoryRun] = []
+  for count in tokenCounts {
+    runs.append(try memoryRun(setup, tokens: count, progress: progress))
+  }
+  return MemoryResult(baseline: baseline, runs: runs)
+}
+
+private func memoryRun(_ setup: Setup, tokens: Int, progress: (String) -> Void) throws -> MemoryRun {
+  let file = setup.scratch + "/native-\(tokens).ndjson"
+  progress("generating \(grouped(tokens)) native events with distinct tokens")
+  let bytes = try generateDistinctTokenFile(count: tokens, path: file)
+  let summary = setup.scratch + "/memory.stderr"
+  // Not --quiet: the summary on stderr tells how many tokens the engine holds at the end.
+  let measured = try runMeasured(
+    [setup.tokenwatch, "replay", "--output", "ndjson", "--rules", setup.rules, file],
+    scratch: setup.scratch, stdout: .devNull, stderr: .file(summary))
+  let child = measured.result, seconds = measured.seconds
+  try requireSuccess(child, "tokenwatch replay", stderrFile: summary)
+  let text = readWholeFile(summary).map { String(decoding: $0, as: UTF8.self) } ?? ""
+  unlink(file)
+  progress("replayed \(grouped(tokens)) tokens in \(fixed(seconds, 2)) s, peak \(mebibytes(child.peakRSSBytes))")
+  return MemoryRun(
+    tokens: tokens, bytes: bytes, seconds: seconds, peakRSSBytes: child.peakRSSBytes, floorBytes: measured.floorBytes,
+    trackedTokens: summaryNumber(text, after: "state: tokens "), evictions: summaryNumber(text, after: "; evicted "),
+    alerts: summaryNumber(text, after: "alerts: "))
+}
+
+/// The whole number right after `marker` in the summary, if any.
+func summaryNumber(_ text: String, after marker: String) -> Int? {
+  guard let range = text.range(of: marker) else { return nil }
+  return Int(text[range.upperBound...].prefix { $0.isNumber })
+}

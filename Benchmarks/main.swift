@@ -1,0 +1,295 @@
+import Foundation
+
+// tokenwatch-bench: every performance figure of the README in one run, measured against the real
+// `tokenwatch` binary built next to this one. Prints what it measured; asserts nothing.
+//
+//   1. end-to-end replay throughput over Entra sign-ins (median of --runs), peak RSS
+//   2. memory per tracked token (distinct-token native events, peak RSS less a tiny run's)
+//   3. decode-only baselines over the same file: Foundation JSONDecoder, Python msgspec/orjson
+//   4. watch latency through a pipe at a fixed offered rate: p50, p99, max
+
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == launcherFlag {
+  launcherMain(Array(CommandLine.arguments.dropFirst()))
+}
+
+let usage = """
+  USAGE: tokenwatch-bench [options]
+
+  Measures the tokenwatch binary found next to this executable (build both with
+  swift build -c release --product tokenwatch-bench and --product tokenwatch).
+
+  OPTIONS:
+    --events N       Entra events for the replay and the decode baselines (default 300000).
+    --runs N         Runs of each throughput measurement; the median is reported (default 3).
+    --rules DIR      Rules directory (default ./rules).
+    --big            Also measure memory with 5,000,000 distinct tokens (default 1,000,000 only).
+    --rate N         watch latency: offered events per second (default 20000).
+    --seconds S      watch latency: how long to offer them (default 5).
+    --skip-python    No Python baseline.
+    --json           Print only the JSON report line (progress and tables are left out).
+    -h, --help       Show this help.
+
+  Temporary inputs go to $TMPDIR (default /tmp) and are removed at the end.
+  """
+
+struct Options {
+  var events = 300_000
+  var runs = 3
+  var rules: String?
+  var big = false
+  var rate = 20_000
+  var seconds = 5.0
+  var skipPython = false
+  var json = false
+
+  static func parse(_ arguments: [String]) -> Options {
+    var options = Options()
+    var i = 0
+    func value(_ name: String) -> String {
+      i += 1
+      guard i < arguments.count else { fail("\(name) needs a value") }
+      return arguments[i]
+    }
+    func positive(_ name: String) -> Int {
+      let text = value(name)
+      guard let n = Int(text), n > 0 else { fail("\(name) must be a positive whole number, not '\(text)'") }
+      return n
+    }
+    while i < arguments.count {
+      switch arguments[i] {
+      case "--events": options.events = positive("--events")
+      case "--runs": options.runs = positive("--runs")
+      case "--rules": options.rules = value("--rules")
+      case "--big": options.big = true
+      case "--rate": options.rate = positive("--rate")
+      case "--seconds":
+        let text = value("--seconds")
+        guard let s = Double(text), s > 0, s.isFinite else { fail("--seconds must be a positive number, not '\(text)'") }
+        options.seconds = s
+      case "--skip-python": options.skipPython = true
+      case "--json": options.json = true
+      case "-h", "--help":
+        print(usage)
+        exit(0)
+      case let other: fail("unknown option '\(other)'")
+      }
+      i += 1
+    }
+    return options
+  }
+
+  static func fail(_ message: String) -> Never {
+    writeStderr("tokenwatch-bench: error: \(message)\n\n\(usage)\n")
+    exit(64)
+  }
+}
+
+/// Where things are: the binary under test, the rules it runs, the scratch directory.
+struct Setup: Sendable {
+  var tokenwatch: String
+  var rules: String
+  var scratch: String
+}
+
+struct Machine {
+  var cpus: Int
+  var model: String
+  var memoryBytes: Int
+  var kernel: String
+
+  static func current() -> Machine {
+    let cpuinfo = readWholeFile("/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) } ?? ""
+    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+      .flatMap { $0.split(separator: ":", maxSplits: 1).last }
+      .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+    var name = utsname()
+    uname(&name)
+    let release = withUnsafeBytes(of: name.release) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+    let memory = readWholeFile("/proc/meminfo").map { String(decoding: $0, as: UTF8.self) }.flatMap { summaryNumber($0.replacingOccurrences(of: " ", with: ""), after: "MemTotal:") } ?? 0
+    return Machine(cpus: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), model: model, memoryBytes: memory * 1024, kernel: "Linux " + release)
+  }
+}
+
+// MARK: - Run
+
+signal(SIGPIPE, SIG_IGN)
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let human = !options.json
+
+func say(_ line: String = "") {
+  guard human else { return }
+  print(line)
+  fflush(nil)
+}
+
+func progress(_ line: String) {
+  guard human else { return }
+  writeStderr("  … \(line)\n")
+}
+
+func fatal(_ message: String) -> Never {
+  writeStderr("tokenwatch-bench: error: \(message)\n")
+  exit(1)
+}
+
+#if DEBUG
+  let buildKind = "debug build (figures are not meaningful: use swift build -c release)"
+#else
+  let buildKind = "release build"
+#endif
+
+guard let selfPath = executablePath() else { fatal("cannot find this executable (/proc/self/exe)") }
+let tokenwatchPath = directoryName(selfPath) + "/tokenwatch"
+guard fileExists(tokenwatchPath, executable: true) else {
+  fatal("no tokenwatch binary next to this one (\(tokenwatchPath)); build it into the same products directory with --product tokenwatch")
+}
+let rulesPath = absolutePath(options.rules ?? "rules")
+var isDirectory: ObjCBool = false
+guard FileManager.default.fileExists(atPath: rulesPath, isDirectory: &isDirectory), isDirectory.boolValue else {
+  fatal("no rules directory at \(rulesPath) (run from the repository root or pass --rules DIR)")
+}
+let scratch: String
+do { scratch = try makeTemporaryDirectory() } catch { fatal("\(error)") }
+let setup = Setup(tokenwatch: tokenwatchPath, rules: rulesPath, scratch: scratch)
+// Ctrl-C or kill: remove the scratch files (hundreds of MB) before going. The children started
+// with default dispositions (Child.spawn) and, in the foreground, get the Ctrl-C themselves.
+let stopSources = [SIGINT, SIGTERM].map { number in
+  signal(number, SIG_IGN)
+  let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+  source.setEventHandler {
+    removeTree(scratch)
+    _exit(128 + number)
+  }
+  source.resume()
+  return source
+}
+
+let machine = Machine.current()
+let date = ISO8601DateFormatter().string(from: Date())
+var report: [(String, JSON)] = [
+  ("date", .string(date)), ("build", .string(buildKind)),
+  ("machine", .object([("nproc", .int(machine.cpus)), ("model", .string(machine.model)), ("memory_bytes", .int(machine.memoryBytes)), ("kernel", .string(machine.kernel))])),
+]
+
+say("tokenwatch-bench  \(date)  \(buildKind)")
+say("machine     \(machine.cpus) CPUs (nproc), \(machine.model), \(fixed(Double(machine.memoryBytes) / 1_073_741_824, 1)) GiB, \(machine.kernel)")
+say("tokenwatch  \(tokenwatchPath)")
+say("rules       \(rulesPath)")
+if !resetPeakRSS() {
+  say("note: /proc/self/clear_refs refused; child peak RSS is at least this process's peak (\(mebibytes(procStatusBytes("VmHWM") ?? 0)))")
+}
+say()
+
+@MainActor func run() throws {
+  // 1. End-to-end replay.
+  let entraFile = scratch + "/entra.ndjson"
+  progress("generating \(grouped(options.events)) Entra sign-in records (seed \(bulkSeed))")
+  let entraBytes = try generateEntraFile(count: options.events, path: entraFile)
+  let replay = try measureReplay(setup, file: entraFile, events: options.events, bytes: entraBytes, runs: options.runs, progress: progress)
+  say("1. replay, end to end: Entra Event Hub sign-ins, all rules, tokenwatch replay --quiet --output ndjson FILE > /dev/null")
+  say("   input       \(grouped(options.events)) events, \(fixed(Double(entraBytes) / 1e6, 1)) MB (\(entraBytes / max(1, options.events)) B/event)")
+  say("   runs        " + replay.seconds.map { fixed($0, 2) + " s" }.joined(separator: ", ") + "  (median \(fixed(replay.medianSeconds, 2)) s)")
+  say("   throughput  \(grouped(Int(replay.eventsPerSecond))) events/s, \(fixed(replay.megabytesPerSecond, 1)) MB/s")
+  say("   peak RSS    \(mebibytes(replay.maxPeakRSSBytes))")
+  say()
+  report.append(("replay", .object([
+    ("events", .int(options.events)), ("bytes", .int(entraBytes)), ("seconds", .array(replay.seconds.map { .double($0, 3) })),
+    ("median_seconds", .double(replay.medianSeconds, 3)), ("events_per_s", .double(replay.eventsPerSecond, 0)),
+    ("mb_per_s", .double(replay.megabytesPerSecond, 1)), ("peak_rss_bytes", .int(replay.maxPeakRSSBytes)),
+  ])))
+
+  // 2. Memory per tracked token.
+  let memory = try measureMemory(setup, tokenCounts: options.big ? [1_000_000, 5_000_000] : [1_000_000], progress: progress)
+  say("2. memory per tracked token: native events, a new token on every line, \(grouped(memoryUsers)) users and sessions")
+  say("   baseline    \(mebibytes(memory.baseline.peakRSSBytes)) peak replaying \(memory.baseline.tokens) events (RSS floor from the launcher: \(mebibytes(memory.baseline.floorBytes)))")
+  var memoryRuns: [JSON] = []
+  for run in memory.runs {
+    let tracked = run.trackedTokens.map { grouped($0) + " tracked" } ?? "tracked count unknown (summary unreadable)"
+    let evicted = (run.evictions ?? 0) > 0 ? ", \(grouped(run.evictions!)) evicted (state.yaml max_entries)" : ""
+    say("   \(grouped(run.tokens).padding(toLength: 11, withPad: " ", startingAt: 0)) peak \(mebibytes(run.peakRSSBytes)), \(tracked)\(evicted) → \(grouped(Int(memory.bytesPerToken(run).rounded()))) bytes/token  (replay \(fixed(run.seconds, 1)) s, \(grouped(Int(Double(run.tokens) / run.seconds))) events/s)")
+    memoryRuns.append(.object([
+      ("tokens", .int(run.tokens)), ("tracked_tokens", run.trackedTokens.map(JSON.int) ?? .null), ("evictions", run.evictions.map(JSON.int) ?? .null),
+      ("peak_rss_bytes", .int(run.peakRSSBytes)), ("bytes_per_token", .double(memory.bytesPerToken(run), 0)),
+      ("alerts", run.alerts.map(JSON.int) ?? .null), ("seconds", .double(run.seconds, 3)),
+    ]))
+  }
+  if let floor = ([memory.baseline] + memory.runs).map(\.floorBytes).max(), floor >= memory.baseline.peakRSSBytes {
+    say("   note: the launcher had \(mebibytes(floor)) resident when it started a child, at least the baseline's peak: the baseline may be overstated")
+  }
+  say()
+  report.append(("memory", .object([
+    ("users", .int(memoryUsers)), ("baseline_peak_rss_bytes", .int(memory.baseline.peakRSSBytes)),
+    ("launcher_floor_bytes", .int(memory.baseline.floorBytes)), ("runs", .array(memoryRuns)),
+  ])))
+
+  // 3. Decode-only baselines over the same Entra file.
+  progress("decoding the Entra file with Foundation JSONDecoder")
+  var decodeRuns: [DecodeRun] = []
+  for run in 1...options.runs {
+    let result = try decodeWithJSONDecoder(path: entraFile)
+    decodeRuns.append(result)
+    progress("JSONDecoder run \(run)/\(options.runs): \(fixed(result.seconds, 2)) s")
+  }
+  let decodeSeconds = median(decodeRuns.map(\.seconds))
+  let decodeRate = Double(decodeRuns[0].events) / decodeSeconds
+  let python: PythonOutcome
+  if options.skipPython {
+    python = .skipped("--skip-python")
+  } else {
+    progress("decoding the Entra file with Python")
+    python = measurePython(scratch: scratch, file: entraFile, runs: options.runs, progress: progress)
+  }
+  unlink(entraFile)
+
+  say("3. decode-only baselines over the same Entra file (median of \(options.runs); reading the file included)")
+  say("   Foundation JSONDecoder, Decodable struct of the detectors' fields: \(grouped(Int(decodeRate))) events/s, \(fixed(Double(entraBytes) / 1e6 / decodeSeconds, 1)) MB/s"
+    + (decodeRuns[0].failures > 0 ? " (\(decodeRuns[0].failures) lines failed to decode)" : ""))
+  var baselines: [(String, JSON)] = [
+    ("jsondecoder", .object([("events", .int(decodeRuns[0].events)), ("failures", .int(decodeRuns[0].failures)), ("seconds", .array(decodeRuns.map { .double($0.seconds, 3) })), ("events_per_s", .double(decodeRate, 0))]))
+  ]
+  var ratios: [(String, JSON)] = [("replay_over_jsondecoder", .double(replay.eventsPerSecond / decodeRate, 2))]
+  let ratioJSONDecoder = replay.eventsPerSecond / decodeRate
+  switch python {
+  case .measured(let p):
+    let how = p.module == "msgspec" ? "typed msgspec.Struct decode" : "orjson.loads + dict access"
+    say("   Python \(p.pythonVersion), \(p.module) \(p.moduleVersion), \(how): \(grouped(Int(p.eventsPerSecond))) events/s, \(fixed(Double(entraBytes) / 1e6 / median(p.seconds), 1)) MB/s")
+    say("   ratios      tokenwatch end to end ÷ JSONDecoder decode-only = \(fixed(ratioJSONDecoder, 2))×; ÷ Python \(p.module) decode-only = \(fixed(replay.eventsPerSecond / p.eventsPerSecond, 2))×")
+    baselines.append(("python", .object([
+      ("python", .string(p.pythonVersion)), ("module", .string(p.module)), ("module_version", .string(p.moduleVersion)), ("events", .int(p.events)),
+      ("seconds", .array(p.seconds.map { .double($0, 3) })), ("events_per_s", .double(p.eventsPerSecond, 0)),
+    ])))
+    ratios.append(("replay_over_python", .double(replay.eventsPerSecond / p.eventsPerSecond, 2)))
+  case .skipped(let reason):
+    say("   python baseline: skipped (\(reason))")
+    say("   ratios      tokenwatch end to end ÷ JSONDecoder decode-only = \(fixed(ratioJSONDecoder, 2))×")
+    baselines.append(("python", .object([("skipped", .string(reason))])))
+    ratios.append(("replay_over_python", .null))
+  }
+  say()
+  report.append(("baselines", .object(baselines)))
+  report.append(("ratios", .object(ratios)))
+
+  // 4. watch latency.
+  progress("watch latency: \(grouped(options.rate)) events/s for \(fixed(options.seconds, 1)) s")
+  let latency = try measureLatency(setup, rate: options.rate, seconds: options.seconds)
+  say("4. watch latency: tokenwatch watch --max-delay 0s --idle-flush 0s --output ndjson, stdin pipe")
+  say("   offered     \(grouped(latency.events)) events at \(grouped(options.rate))/s (written in \(fixed(latency.writeSeconds, 2)) s), 1 alert per \(triggerEvery) events")
+  say("   alerts      \(latency.latencies.count) of \(latency.triggers) triggers matched (\(latency.alertLines) alert lines)")
+  say("   latency     p50 \(fixed(latency.percentile(50), 3)) ms, p99 \(fixed(latency.percentile(99), 3)) ms, max \(fixed(latency.maxMillis, 3)) ms  (write of the line → read of its alert)")
+  say()
+  report.append(("latency", .object([
+    ("rate", .int(options.rate)), ("seconds", .double(options.seconds, 1)), ("events", .int(latency.events)),
+    ("write_seconds", .double(latency.writeSeconds, 3)), ("triggers", .int(latency.triggers)), ("matched", .int(latency.latencies.count)),
+    ("alert_lines", .int(latency.alertLines)), ("p50_ms", .double(latency.percentile(50), 3)), ("p99_ms", .double(latency.percentile(99), 3)),
+    ("max_ms", .double(latency.maxMillis, 3)),
+  ])))
+}
+
+do {
+  try run()
+} catch {
+  removeTree(scratch)
+  fatal("\(error)")
+}
+removeTree(scratch)
+print(JSON.object(report).rendered)
