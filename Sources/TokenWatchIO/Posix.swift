@@ -118,8 +118,14 @@ public enum Posix {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 
-  /// Peak resident set size of this process in bytes.
+  /// Peak resident set size of this process in bytes. VmHWM starts afresh at exec, unlike
+  /// getrusage's ru_maxrss, which would also count a launcher such as `swift run`.
   public static func peakResidentBytes() -> Int {
+    if case .success(let bytes) = readFile("/proc/self/status") {
+      for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        if let kilobytes = Int(line.dropFirst(6).filter(\.isNumber)) { return kilobytes * 1024 }
+      }
+    }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Int(usage.ru_maxrss) * 1024
