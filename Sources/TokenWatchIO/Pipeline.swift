@@ -16,6 +16,8 @@ public struct PipelineOptions: Sendable {
   /// Live streams only: after this long (wall clock) without input, release every buffered event
   /// instead of waiting for newer ones to move the watermark. Nil for replay.
   public var idleFlushMillis: Int32?
+  /// Print a progress line on stderr this often (wall clock), for long replays. Nil: never.
+  public var progressSeconds: Double?
   public init() {}
 }
 
@@ -46,6 +48,9 @@ public final class Pipeline {
   private var encoder = RecordEncoder()
   private let formatter: TextFormatter
   private var records: [EngineRecord] = []
+  private var processed = 0
+  private var nextProgress = 0.0
+  private var started = 0.0
   /// Acts on risk rises when a response policy is configured.
   public var response: ResponseStage?
 
@@ -75,6 +80,8 @@ public final class Pipeline {
     }
 
     var merger = StreamMerger<PendingEvent>(inputs: sources.count, maxDelay: options.maxDelay)
+    started = Posix.monotonicSeconds()
+    nextProgress = started + (options.progressSeconds ?? 0)
     while !reporter.strictFailure, !sink.isBroken {
       if let entry = merger.pop() {
         process(entry, sources: sources)
@@ -119,6 +126,17 @@ public final class Pipeline {
     engine.process(pending.event, late: entry.late, into: &records)
     write(records)
     records.removeAll(keepingCapacity: true)
+    processed += 1
+    // The clock is read only every 16k events: progress must cost nothing on the hot path.
+    if let interval = options.progressSeconds, processed & 0x3FFF == 0 {
+      let now = Posix.monotonicSeconds()
+      if now >= nextProgress {
+        nextProgress = now + interval
+        let rate = Int(Double(processed) / max(now - started, 0.001))
+        let alerts = engine.counters.alerts.values.reduce(0, +)
+        StandardError.write("tokenwatch: progress: \(processed) events, \(rate) events/s, \(reporter.stats.bytes / 1_000_000) MB read, \(alerts) alerts, event time \(lastEventTime?.rfc3339 ?? "-")")
+      }
+    }
   }
 
   private func write(_ records: [EngineRecord]) {

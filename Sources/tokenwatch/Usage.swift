@@ -50,6 +50,9 @@ enum Usage {
     OPTIONS:
     \(detectionOptions)
       --live-actions         Really fire the response hooks (replay is a dry run by default).
+      --progress, --no-progress
+                             A progress line on stderr every 5 s (default: on when stderr is a
+                             terminal).
     """
 
   static let watch = """

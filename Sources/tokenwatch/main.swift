@@ -52,7 +52,7 @@ func inputFormat(_ name: String?, usage: String) -> InputFormat? {
 }
 
 let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes", "--idle-flush", "--journal", "--actions-log", "--drain-timeout"]
-let detectionFlagNames = ["--strict-input", "--quiet", "--live-actions", "--dry-run-actions"]
+let detectionFlagNames = ["--strict-input", "--quiet", "--live-actions", "--dry-run-actions", "--progress", "--no-progress"]
 
 func runDetection(_ raw: [String], live: Bool) -> Int32 {
   let usage = live ? Usage.watch : Usage.replay
@@ -82,6 +82,10 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
   case let other: usageFailure("unknown --color '\(other)' (use auto, always or never)", usage)
   }
   options.strictInput = args.has("--strict-input")
+  // Progress for responders replaying big files: on when stderr is a terminal, or asked for.
+  if !live, args.has("--progress") || (Posix.isTerminal(2) && !args.has("--quiet") && !args.has("--no-progress")) {
+    options.progressSeconds = 5
+  }
   if live {
     let text = args.value("--idle-flush") ?? "2s"
     guard let idle = Duration(parsing: text) ?? (text == "0" ? .zero : nil) else { usageFailure("invalid --idle-flush '\(text)' (e.g. 2s, 500ms, 0s to disable)", usage) }
