@@ -44,8 +44,6 @@ public enum Posix {
     return .success(fd)
   }
 
-  public static func closeDescriptor(_ fd: Int32) { _ = close(fd) }
-
   public static func openForAppending(_ path: String) -> Result<Int32, PosixError> {
     let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
     return fd < 0 ? .failure(PosixError(code: errno, context: path)) : .success(fd)

@@ -23,7 +23,6 @@ public struct StreamMerger<Item> {
   }
 
   public var lateCount: Int { buffers.reduce(0) { $0 + $1.lateCount } }
-  public var buffered: Int { buffers.reduce(0) { $0 + $1.count } + zip(ready, readyStart).reduce(0) { $0 + $1.0.count - $1.1 } }
 
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, input: Int) {
     scratch.removeAll(keepingCapacity: true)
@@ -48,10 +47,6 @@ public struct StreamMerger<Item> {
   public var starvedInput: Int? {
     for i in ready.indices where !finished[i] && readyStart[i] == ready[i].count { return i }
     return nil
-  }
-
-  public var isExhausted: Bool {
-    lateStart == late.count && finished.allSatisfy { $0 } && ready.indices.allSatisfy { readyStart[$0] == ready[$0].count }
   }
 
   /// The next item in event-time order, or nil when an input must be read first (or all is done).

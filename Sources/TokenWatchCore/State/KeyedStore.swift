@@ -81,8 +81,6 @@ public struct KeyedStore<Record: StateRecord> {
 
   public mutating func put(_ record: Record, _ slot: Int) { slots[slot].record = record }
 
-  public func lastSeen(_ slot: Int) -> EventTime { slots[slot].lastSeen }
-
   /// Drops every record not seen since `watermark - ttl`. Returns how many were dropped.
   @discardableResult
   public mutating func expire(now watermark: EventTime) -> Int {

@@ -4,16 +4,6 @@ public enum NetworkKey: Hashable, Sendable, CustomStringConvertible {
   case asn(UInt32)
   case prefix(IPAddress)
 
-  public init?(ip: String?, asn: UInt32?) {
-    if let asn, asn != 0 {
-      self = .asn(asn)
-    } else if let ip, let address = IPAddress(ip) {
-      self = .prefix(address.networkPrefix)
-    } else {
-      return nil
-    }
-  }
-
   public var description: String {
     switch self {
     case .asn(let n): "AS\(n)"
