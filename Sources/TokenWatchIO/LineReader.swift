@@ -28,6 +28,9 @@ public final class LineReader {
   /// When set, `next()` returns `.idle` after this long without input instead of blocking.
   public var idleTimeoutMillis: Int32?
   private var skipping = 0  // bytes of an oversized line dropped so far
+  /// The first LF at or after `start`, once found: `hasBufferedLine` and `next()` share one scan.
+  /// Cleared whenever bytes move in the buffer.
+  private var knownNewline: Int?
 
   public init(fd: Int32, ownsDescriptor: Bool, maxLineBytes: Int, chunkSize: Int = 65536) {
     self.fd = fd
@@ -39,8 +42,12 @@ public final class LineReader {
   deinit { if ownsDescriptor { close(fd) } }
 
   /// True when the next line can be returned without a system call.
-  public var hasBufferedLine: Bool {
-    buffer[start..<end].contains(0x0A)
+  public var hasBufferedLine: Bool { nextNewline() != nil }
+
+  private func nextNewline() -> Int? {
+    if let known = knownNewline, known >= start, known < end { return known }
+    knownNewline = buffer[start..<end].firstIndex(of: 0x0A)
+    return knownNewline
   }
 
   /// Peeks at the first non-blank byte of the stream (reading if needed), for format sniffing.
@@ -56,7 +63,7 @@ public final class LineReader {
 
   public func next() -> Line? {
     while true {
-      if let newline = buffer[start..<end].firstIndex(of: 0x0A) {
+      if let newline = nextNewline() {
         lineNumber += 1
         let lineStart = start
         start = newline + 1
@@ -73,6 +80,7 @@ public final class LineReader {
         skipping += end - start  // drop what we have of this line and keep scanning for its end
         start = 0
         end = 0
+        knownNewline = nil
       }
       if atEOF {
         guard end > start || skipping > 0 else { return nil }
@@ -114,6 +122,7 @@ public final class LineReader {
 
   /// Compacts the buffer, grows it if a line needs more room, and reads once. False at EOF.
   private func fill() -> Bool {
+    knownNewline = nil
     if start > 0 {
       let count = end - start
       if count > 0 { buffer.withUnsafeMutableBytes { _ = memmove($0.baseAddress!, $0.baseAddress! + start, count) } }

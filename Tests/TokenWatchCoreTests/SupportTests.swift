@@ -46,15 +46,15 @@ import Testing
 
   @Test func baselinesCompareASNsWhenKnownAndPrefixesOtherwise() {
     var baseline = NetworkBaseline()
-    baseline.add(ip: "1.2.3.4", asn: 7922, country: "US", limit: 4)
-    baseline.add(ip: "2a02:cf40:add:4002::1", asn: nil, country: nil, limit: 4)
+    baseline.add(address: IPAddress("1.2.3.4"), asn: 7922, country: "US", limit: 4)
+    baseline.add(address: IPAddress("2a02:cf40:add:4002::1"), asn: nil, country: nil, limit: 4)
     #expect(baseline.networks.map(\.description) == ["AS7922", "1.2.3.0/24", "2a02:cf40:add::/48"])
-    #expect(baseline.contains(ip: "9.9.9.9", asn: 7922, country: "US"))      // same ASN, other /24
-    #expect(baseline.contains(ip: "1.2.3.200", asn: nil, country: nil))     // no ASN: same /24
-    #expect(!baseline.contains(ip: "1.2.4.1", asn: nil, country: nil))      // no ASN: other /24
-    #expect(baseline.contains(ip: "2a02:cf40:add:ffff::9", asn: nil, country: nil))
-    #expect(!baseline.contains(ip: "9.9.9.9", asn: 7922, country: "DE"))   // a new country counts
-    #expect(!baseline.contains(ip: "1.2.3.4", asn: 14061, country: "US"))  // a new ASN from the same address
+    #expect(baseline.contains(address: IPAddress("9.9.9.9"), asn: 7922, country: "US"))      // same ASN, other /24
+    #expect(baseline.contains(address: IPAddress("1.2.3.200"), asn: nil, country: nil))     // no ASN: same /24
+    #expect(!baseline.contains(address: IPAddress("1.2.4.1"), asn: nil, country: nil))      // no ASN: other /24
+    #expect(baseline.contains(address: IPAddress("2a02:cf40:add:ffff::9"), asn: nil, country: nil))
+    #expect(!baseline.contains(address: IPAddress("9.9.9.9"), asn: 7922, country: "DE"))   // a new country counts
+    #expect(!baseline.contains(address: IPAddress("1.2.3.4"), asn: 14061, country: "US"))  // a new ASN from the same address
   }
 
   @Test func haversineKnownDistances() {

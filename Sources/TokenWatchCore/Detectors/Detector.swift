@@ -4,6 +4,8 @@
 /// after every detector has run.
 public struct DetectionContext {
   public let event: NormalizedEvent
+  /// `event.ip`, parsed once by the engine.
+  public let address: IPAddress?
   public var token: TokenRecord?
   public var tokenIsNew = false
   public var session: SessionRecord?
@@ -14,8 +16,9 @@ public struct DetectionContext {
   /// The first event time of the whole stream (how long we have been watching).
   public var streamStart: EventTime
 
-  public init(event: NormalizedEvent, streamStart: EventTime) {
+  public init(event: NormalizedEvent, address: IPAddress?, streamStart: EventTime) {
     self.event = event
+    self.address = address
     self.streamStart = streamStart
   }
 

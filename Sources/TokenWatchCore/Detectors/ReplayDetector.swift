@@ -36,35 +36,35 @@ public struct ReplayDetector: Detector {
     guard context.isUse else { return nil }
     let event = context.event
     guard event.ip != nil || event.asn != nil || event.country != nil else { return nil }
-    let fromTrusted = event.trustedNetwork || trusted.contains(ip: event.ip, asn: event.asn)
+    let fromTrusted = event.trustedNetwork || trusted.contains(address: context.address, asn: event.asn)
 
     var finding: Finding?
     if checksTokens, let tokenID = event.token, var token = context.token {
-      finding = check(&token.baseline, subject: .token(tokenID), fromTrusted: fromTrusted, event: event)
+      finding = check(&token.baseline, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: context.address)
       context.token = token
     }
     if checksSessions, let sessionID = event.session, var session = context.session {
-      let sessionFinding = check(&session.baseline, subject: .session(sessionID), fromTrusted: fromTrusted, event: event)
+      let sessionFinding = check(&session.baseline, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: context.address)
       finding = finding ?? sessionFinding  // one alert per event: the token-level one is the stronger
       context.session = session
     }
     return finding
   }
 
-  private func check(_ baseline: inout NetworkBaseline, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent) -> Finding? {
+  private func check(_ baseline: inout NetworkBaseline, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent, address: IPAddress?) -> Finding? {
     if baseline.isEmpty {
       baseline.first = UseSnapshot(event)
-      baseline.add(ip: event.ip, asn: event.asn, country: event.country, limit: maxBaseline)
+      baseline.add(address: address, asn: event.asn, country: event.country, limit: maxBaseline)
       baseline.lastInsideUse = event.time
       return nil
     }
     if fromTrusted { return nil }
-    if baseline.contains(ip: event.ip, asn: event.asn, country: event.country) {
+    if baseline.contains(address: address, asn: event.asn, country: event.country) {
       baseline.lastInsideUse = event.time
       return nil
     }
     if extendsBaseline(baseline, event: event) {
-      baseline.add(ip: event.ip, asn: event.asn, country: event.country, limit: maxBaseline)
+      baseline.add(address: address, asn: event.asn, country: event.country, limit: maxBaseline)
       baseline.lastInsideUse = event.time
       return nil
     }

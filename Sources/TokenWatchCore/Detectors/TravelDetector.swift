@@ -35,7 +35,7 @@ public struct TravelDetector: Detector {
     guard context.isUse, let latitude = event.latitude, let longitude = event.longitude,
       abs(latitude) <= 90, abs(longitude) <= 180, !(latitude == 0 && longitude == 0)
     else { return nil }
-    if event.trustedNetwork || trusted.contains(ip: event.ip, asn: event.asn) { return nil }
+    if event.trustedNetwork || trusted.contains(address: context.address, asn: event.asn) { return nil }
     if let asn = event.asn, vpn.contains(asn) { return nil }
     let point = GeoPoint(time: event.time, latitude: latitude, longitude: longitude, city: event.city, country: event.country, ip: event.ip)
 

@@ -21,9 +21,10 @@ struct AddressEnricher {
 
   mutating func expire(now: EventTime) { prefixes.expire(now: now) }
 
-  /// Learns from `event` or completes it. True when a value was filled in.
-  mutating func enrich(_ event: inout NormalizedEvent) -> Bool {
-    guard let ip = event.ip, let address = IPAddress(ip) else { return false }
+  /// Learns from `event` or completes it; `address` is its already parsed IP. True when a value
+  /// was filled in.
+  mutating func enrich(_ event: inout NormalizedEvent, address: IPAddress?) -> Bool {
+    guard let address else { return false }
     let key = address.networkPrefix.prefixDescription
     if let asn = event.asn, asn != 0 {
       let slot = prefixes.touch(key, at: event.time).slot

@@ -64,14 +64,16 @@ public struct Engine {
 
   public mutating func process(_ incoming: NormalizedEvent, late: Bool = false, into output: inout [EngineRecord]) {
     var event = incoming
-    if addresses.enrich(&event) { counters.enrichedEvents += 1 }
+    // The IP is parsed once here; the enricher and every detector use this parse.
+    let address = event.ip.flatMap(IPAddress.init)
+    if addresses.enrich(&event, address: address) { counters.enrichedEvents += 1 }
     let t = event.time
     if streamStart == nil { streamStart = t }
     if t.millis - lastHousekeeping.millis >= 60_000 { housekeeping(now: t, into: &output) }
     counters.events[event.sourceDetail, default: 0] += 1
     if late { counters.lateEvents += 1 }
 
-    var context = DetectionContext(event: event, streamStart: streamStart!)
+    var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
     var tokenSlot: Int?
     if let id = event.token {
       let (slot, created) = tokens.touch(id, at: t)

@@ -171,9 +171,9 @@ public struct NetworkSet: Sendable, Equatable {
   public var asns: Set<UInt32> = []
   public init() {}
 
-  public func contains(ip: String?, asn: UInt32?) -> Bool {
+  public func contains(address: IPAddress?, asn: UInt32?) -> Bool {
     if let asn, asns.contains(asn) { return true }
-    guard !cidrs.isEmpty, let ip, let address = IPAddress(ip) else { return false }
+    guard let address else { return false }
     return cidrs.contains { $0.contains(address) }
   }
 }

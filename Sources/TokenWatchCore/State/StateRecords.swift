@@ -47,23 +47,23 @@ public struct NetworkBaseline: Sendable {
 
   public var isEmpty: Bool { first == nil }
 
-  public func contains(ip: String?, asn: UInt32?, country: String?) -> Bool {
+  public func contains(address: IPAddress?, asn: UInt32?, country: String?) -> Bool {
     var networkKnown = true
     if let asn, asn != 0 {
       networkKnown = networks.contains(.asn(asn))
-    } else if let prefix = ip.flatMap(IPAddress.init)?.networkPrefix {
+    } else if let prefix = address?.networkPrefix {
       networkKnown = networks.contains(.prefix(prefix))
     }
     let countryKnown = country.map { countries.isEmpty || countries.contains($0) } ?? true
     return networkKnown && countryKnown
   }
 
-  public mutating func add(ip: String?, asn: UInt32?, country: String?, limit: Int) {
+  public mutating func add(address: IPAddress?, asn: UInt32?, country: String?, limit: Int) {
     func insert(_ key: NetworkKey) {
       if !networks.contains(key), networks.count < limit * 2 { networks.append(key) }
     }
     if let asn, asn != 0 { insert(.asn(asn)) }
-    if let prefix = ip.flatMap(IPAddress.init)?.networkPrefix { insert(.prefix(prefix)) }
+    if let prefix = address?.networkPrefix { insert(.prefix(prefix)) }
     if let country, !countries.contains(country), countries.count < limit { countries.append(country) }
   }
 }
