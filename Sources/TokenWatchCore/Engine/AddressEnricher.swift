@@ -21,20 +21,18 @@ struct AddressEnricher {
 
   mutating func expire(now: EventTime) { prefixes.expire(now: now) }
 
-  /// Learns from `event` or completes it; `address` is its already parsed IP. True when a value
-  /// was filled in.
-  mutating func enrich(_ event: inout NormalizedEvent, address: IPAddress?) -> Bool {
-    guard let address else { return false }
+  /// Learns from `event` or completes it; `address` is its already parsed IP.
+  mutating func enrich(_ event: inout NormalizedEvent, address: IPAddress?) {
+    guard let address else { return }
     let key = address.networkPrefix.prefixDescription
     if let asn = event.asn, asn != 0 {
       let slot = prefixes.touch(key, at: event.time).slot
       prefixes[slot].asn = asn
       if let country = event.country { prefixes[slot].country = country }
-      return false
+      return
     }
-    guard let slot = prefixes.slot(of: key), let asn = prefixes[slot].asn else { return false }
+    guard let slot = prefixes.slot(of: key), let asn = prefixes[slot].asn else { return }
     event.asn = asn
     if event.country == nil { event.country = prefixes[slot].country }
-    return true
   }
 }

@@ -66,12 +66,11 @@ public struct Engine {
     var event = incoming
     // The IP is parsed once here; the enricher and every detector use this parse.
     let address = event.ip.flatMap(IPAddress.init)
-    if addresses.enrich(&event, address: address) { counters.enrichedEvents += 1 }
+    addresses.enrich(&event, address: address)
     let t = event.time
     if streamStart == nil { streamStart = t }
     if t.millis - lastHousekeeping.millis >= 60_000 { housekeeping(now: t, into: &output) }
     counters.events[event.sourceDetail, default: 0] += 1
-    if late { counters.lateEvents += 1 }
 
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
     var tokenSlot: Int?
@@ -214,7 +213,6 @@ public struct Engine {
     }
     if outcome.rose, let userID, let record = user {
       output.append(.risk(riskRecord(userID, record, outcome, at: t)))
-      counters.riskRises += 1
     }
   }
 
@@ -282,8 +280,4 @@ public struct EngineCounters: Sendable {
   public var events: [String: Int] = [:]
   public var alerts: [String: Int] = [:]
   public var suppressed = 0
-  public var lateEvents = 0
-  public var riskRises = 0
-  /// Events whose ASN (and country) were inferred from other records of the same prefix.
-  public var enrichedEvents = 0
 }
