@@ -12,9 +12,13 @@ public struct InputStats: Sendable {
   public var unknownFormat = 0
   public var unknownCategory = 0
   public var lateEvents = 0
+  /// Lines a sender hung up in the middle of (sockets only).
+  public var truncatedLines = 0
+  /// Syslog frames that were malformed or carried no JSON payload (sockets only).
+  public var invalidFrames = 0
   public var bytes = 0
 
-  public var badLines: Int { invalidJSON + invalidUTF8 + oversizedLines + invalidRecords }
+  public var badLines: Int { invalidJSON + invalidUTF8 + oversizedLines + invalidRecords + truncatedLines + invalidFrames }
 }
 
 /// Prints input problems as `source:line[:col]: error: [CODE] message` on stderr, counts them,
@@ -47,10 +51,9 @@ public final class InputReporter {
 public final class EventSource {
   public let name: String
   public let reader: LineReader
-  private let registry: NormalizerRegistry
+  private let decoder: RecordDecoder
   private let reporter: InputReporter
   private let maxDocumentBytes: Int
-  private var document = JSONDocument()
   private var started = false
 
   public init(path: String, registry: NormalizerRegistry, reporter: InputReporter, maxLineBytes: Int, maxDocumentBytes: Int) throws(PosixError) {
@@ -66,7 +69,7 @@ public final class EventSource {
     name = path == "-" ? "<stdin>" : path
     reader = LineReader(fd: fd, ownsDescriptor: path != "-", maxLineBytes: maxLineBytes)
     reader.shouldStop = { Signals.isStopRequested }
-    self.registry = registry
+    decoder = RecordDecoder(registry: registry, reporter: reporter)
     self.reporter = reporter
     self.maxDocumentBytes = maxDocumentBytes
   }
@@ -86,40 +89,76 @@ public final class EventSource {
       }
     }
     guard let line = reader.next() else { return .end }
-    if case .idle = line { return .idle }
-    reporter.stats.lines += 1
     switch line {
     case .idle:
-      break
+      return .idle
     case .oversized(let number, let bytes):
-      reporter.stats.oversizedLines += 1
-      reporter.error(name, number, nil, "TW202", "line of \(bytes) bytes exceeds the \(reader.maxLineBytes)-byte limit; skipped")
+      decoder.reportOversized(name, line: number, bytes: bytes, limit: reader.maxLineBytes)
     case .text(let bytes, let number):
-      reporter.stats.bytes += bytes.count + 1
-      if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-        reporter.stats.blankLines += 1
-        return .more
-      }
-      do {
-        try document.parse(bytes)
-      } catch {
-        reportJSONError(error.reason, line: number, column: error.offset + 1)
-        return .more
-      }
-      let refs = registry.records(in: document, document.root)
-      for (k, ref) in refs.enumerated() {
-        normalize(ref, in: document, line: number, label: refs.count > 1 ? "record \(k + 1) of \(refs.count): " : "", emit)
-      }
+      decoder.decodeLine(bytes, source: name, line: number) { emit($0, $1, number) }
     }
     return .more
   }
 
   private func readArrayDocument(_ emit: (NormalizedEvent, UInt64, Int) -> Void) {
     guard let bytes = reader.readRest(limit: maxDocumentBytes) else {
+      reporter.stats.lines += 1
       reporter.stats.oversizedLines += 1
       reporter.error(name, 1, nil, "TW202", "JSON array document exceeds the \(maxDocumentBytes)-byte limit; skipped")
       return
     }
+    decoder.decodeArrayDocument(bytes, source: name, emit)
+  }
+}
+
+/// Bytes → JSON → records → normalized events, for one line or one whole document, whatever it
+/// came from (a file, stdin, a socket). Every problem is reported with its source and line,
+/// counted, and skipped.
+public final class RecordDecoder {
+  private let registry: NormalizerRegistry
+  private let reporter: InputReporter
+  private var document = JSONDocument()
+
+  public init(registry: NormalizerRegistry, reporter: InputReporter) {
+    self.registry = registry
+    self.reporter = reporter
+  }
+
+  public func reportOversized(_ name: String, line: Int, bytes: Int, limit: Int) {
+    reporter.stats.lines += 1
+    reporter.stats.oversizedLines += 1
+    reporter.error(name, line, nil, "TW202", "line of \(bytes) bytes exceeds the \(limit)-byte limit; skipped")
+  }
+
+  /// Decodes one NDJSON line. `unterminated`: the sender hung up before ending it, so a parse
+  /// failure means the line was cut short rather than malformed.
+  public func decodeLine(_ bytes: ArraySlice<UInt8>, source name: String, line number: Int, unterminated: Bool = false, _ emit: (NormalizedEvent, UInt64) -> Void) {
+    reporter.stats.lines += 1
+    reporter.stats.bytes += bytes.count + 1
+    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+      reporter.stats.blankLines += 1
+      return
+    }
+    do {
+      try document.parse(bytes)
+    } catch {
+      if unterminated {
+        reporter.stats.truncatedLines += 1
+        reporter.error(name, number, nil, "TW208", "connection closed in the middle of a line (\(bytes.count) bytes without a newline); skipped")
+      } else {
+        reportJSONError(name, error.reason, line: number, column: error.offset + 1)
+      }
+      return
+    }
+    let refs = registry.records(in: document, document.root)
+    for (k, ref) in refs.enumerated() {
+      normalize(ref, in: document, source: name, line: number, label: refs.count > 1 ? "record \(k + 1) of \(refs.count): " : "") { emit($0, $1) }
+    }
+  }
+
+  /// Decodes a file that is one JSON array (a Log Analytics export); line numbers are those of
+  /// each record's first byte.
+  public func decodeArrayDocument(_ bytes: [UInt8], source name: String, _ emit: (NormalizedEvent, UInt64, Int) -> Void) {
     reporter.stats.bytes += bytes.count
     var whole = JSONDocument()
     do {
@@ -127,7 +166,7 @@ public final class EventSource {
     } catch {
       let (line, column) = lineAndColumn(of: error.offset, in: bytes)
       reporter.stats.lines += 1
-      reportJSONError(error.reason, line: line, column: column)
+      reportJSONError(name, error.reason, line: line, column: column)
       return
     }
     let refs = registry.records(in: whole, whole.root)
@@ -138,16 +177,24 @@ public final class EventSource {
       for i in scanned..<offset where bytes[i] == 0x0A { line += 1 }
       scanned = offset
       reporter.stats.lines += 1
-      normalize(ref, in: whole, line: line, label: "record \(k + 1) of \(refs.count): ", emit)
+      let number = line
+      normalize(ref, in: whole, source: name, line: number, label: "record \(k + 1) of \(refs.count): ") { emit($0, $1, number) }
     }
   }
 
-  private func normalize(_ ref: JSONRef, in document: JSONDocument, line: Int, label: String, _ emit: (NormalizedEvent, UInt64, Int) -> Void) {
+  /// A framing problem found before any JSON (a bad syslog frame): reported and counted as invalid.
+  public func reportFramingProblem(_ name: String, line: Int, code: String, message: String) {
+    reporter.stats.lines += 1
+    reporter.stats.invalidFrames += 1
+    reporter.error(name, line, nil, code, message)
+  }
+
+  private func normalize(_ ref: JSONRef, in document: JSONDocument, source name: String, line: Int, label: String, _ emit: (NormalizedEvent, UInt64) -> Void) {
     do {
       let event = try registry.normalize(document, ref)
       var hash = StableHash()
       hash.combine(bytes: document.rawBytes(ref))
-      emit(event, hash.value, line)
+      emit(event, hash.value)
     } catch {
       switch error.kind {
       case .unknownFormat:
@@ -163,7 +210,7 @@ public final class EventSource {
     }
   }
 
-  private func reportJSONError(_ reason: String, line: Int, column: Int) {
+  private func reportJSONError(_ name: String, _ reason: String, line: Int, column: Int) {
     if reason.contains("UTF-8") {
       reporter.stats.invalidUTF8 += 1
       reporter.error(name, line, column, "TW207", "invalid UTF-8: " + reason)

@@ -18,6 +18,8 @@ public struct PipelineOptions: Sendable {
   public var idleFlushMillis: Int32?
   /// Print a progress line on stderr this often (wall clock), for long replays. Nil: never.
   public var progressSeconds: Double?
+  /// `--shard i/n`: detect only for this shard's users.
+  public var shard: Shard?
   public init() {}
 }
 
@@ -59,6 +61,7 @@ public final class Pipeline {
   public init(ruleSet: RuleSet, options: PipelineOptions, sink: OutputSink) {
     self.options = options
     engine = Engine(ruleSet: ruleSet)
+    engine.shard = options.shard
     reporter = InputReporter(strict: options.strictInput)
     self.sink = sink
     formatter = TextFormatter(color: options.color)
@@ -116,14 +119,17 @@ public final class Pipeline {
   }
 
   private func process(_ entry: StreamMerger<PendingEvent>.Entry, sources: [EventSource]) {
-    let pending = entry.item
-    if entry.late {
-      let lag = newestSeen - pending.event.time
-      reporter.warning(sources[pending.input].name, pending.line, nil, "TW206", "late event at \(pending.event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
-    } else if (lastEventTime ?? .distantPast) < pending.event.time {
-      lastEventTime = pending.event.time
+    process(entry.item.event, late: entry.late, source: sources[entry.item.input].name, line: entry.item.line)
+  }
+
+  private func process(_ event: NormalizedEvent, late: Bool, source: String, line: Int) {
+    if late {
+      let lag = newestSeen - event.time
+      reporter.warning(source, line, nil, "TW206", "late event at \(event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
+    } else if (lastEventTime ?? .distantPast) < event.time {
+      lastEventTime = event.time
     }
-    engine.process(pending.event, late: entry.late, into: &records)
+    engine.process(event, late: late, into: &records)
     write(records)
     records.removeAll(keepingCapacity: true)
     processed += 1
@@ -138,6 +144,99 @@ public final class Pipeline {
       }
     }
   }
+
+  // MARK: Live streams (watch): frames from sockets and stdin, one reorder buffer for all.
+
+  struct LiveEvent {
+    var event: NormalizedEvent
+    var origin: String
+    var line: Int
+  }
+
+  private lazy var liveDecoder = RecordDecoder(registry: NormalizerRegistry(forcing: options.forcedFormat), reporter: reporter)
+  private lazy var liveReorder = ReorderBuffer<LiveEvent>(maxDelay: options.maxDelay)
+  private var released: [ReorderBuffer<LiveEvent>.Entry] = []
+  /// Events read per input (a listener or stdin), for the stats.
+  public private(set) var eventsBySource: [Int: Int] = [:]
+  public var processedEvents: Int { processed }
+  /// Events read and waiting in the reorder window.
+  public var reorderDepth: Int { liveReorder.count }
+
+  /// Decodes one frame and processes whatever the reorder window releases.
+  public func ingest(_ frame: Frame) {
+    switch frame.payload {
+    case .line(let bytes):
+      liveDecoder.decodeLine(bytes[...], source: frame.origin, line: frame.line) { event, tieBreak in
+        pushLive(event, tieBreak: tieBreak, frame: frame)
+      }
+    case .unterminated(let bytes):
+      liveDecoder.decodeLine(bytes[...], source: frame.origin, line: frame.line, unterminated: true) { event, tieBreak in
+        pushLive(event, tieBreak: tieBreak, frame: frame)
+      }
+    case .oversized(let bytes):
+      liveDecoder.reportOversized(frame.origin, line: frame.line, bytes: bytes, limit: options.maxLineBytes)
+    case .problem(let code, let message):
+      liveDecoder.reportFramingProblem(frame.origin, line: frame.line, code: code, message: message)
+    }
+  }
+
+  private func pushLive(_ event: NormalizedEvent, tieBreak: UInt64, frame: Frame) {
+    eventsBySource[frame.source, default: 0] += 1
+    if event.time > newestSeen { newestSeen = event.time }
+    liveReorder.push(LiveEvent(event: event, origin: frame.origin, line: frame.line), time: event.time, tieBreak: tieBreak, into: &released)
+    processReleased()
+  }
+
+  public var sinkIsBroken: Bool { sink.isBroken }
+  public func flushOutput() { sink.flush() }
+
+  /// The stream went idle (or is stopping): release everything buffered.
+  public func flushLive() {
+    liveReorder.flush(into: &released)
+    processReleased()
+    sink.flush()
+  }
+
+  private func processReleased() {
+    guard !released.isEmpty else { return }
+    for entry in released { process(entry.item.event, late: entry.late, source: entry.item.origin, line: entry.item.line) }
+    released.removeAll(keepingCapacity: true)
+    reporter.stats.lateEvents = liveReorder.lateCount
+  }
+
+  /// End of a live run: flush the reorder window; `closeWindows` also closes the open
+  /// suppression windows (left open when the state is checkpointed for the next start).
+  public func finishLive(closeWindows: Bool) {
+    flushLive()
+    if closeWindows {
+      engine.finish(into: &records)
+      write(records)
+      records.removeAll()
+    }
+    sink.flush()
+  }
+
+  /// The reorder window's state, for a checkpoint.
+  public func liveReorderSnapshot() -> ReorderSnapshot {
+    liveReorder.snapshot { $0.event }
+  }
+
+  /// Continues from a checkpoint: its engine state and its reorder window.
+  public func restore(engine restored: Engine, reorder: ReorderSnapshot) {
+    engine = restored
+    engine.shard = options.shard
+    var buffer = ReorderBuffer<LiveEvent>(maxDelay: options.maxDelay)
+    buffer.restore(reorder) { LiveEvent(event: $0, origin: "checkpoint", line: 0) }
+    liveReorder = buffer
+    if reorder.newest != .distantPast { newestSeen = reorder.newest; lastEventTime = reorder.releasedUpTo }
+  }
+
+  /// SIGHUP: the engine continues with new rules and the same state.
+  public func replaceEngine(_ replacement: Engine) {
+    engine = replacement
+    engine.shard = options.shard
+  }
+
 
   private func write(_ records: [EngineRecord]) {
     for record in records {

@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import TokenWatchCore
 
 /// Thin wrappers over the few system calls tokenwatch uses, with EINTR retried where the
 /// caller does not want to see it.
@@ -110,6 +111,13 @@ public enum Posix {
   }
 
   /// Seconds on a monotonic clock, for progress and rates only (never for detection).
+  /// The wall clock, for stamping stats lines (never for event time).
+  public static func wallClock() -> EventTime {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return EventTime(millis: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
+  }
+
   public static func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)

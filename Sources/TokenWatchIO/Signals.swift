@@ -24,4 +24,24 @@ public enum Signals {
   }
 
   public static var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+
+  public static let reloadRequested = Atomic<Bool>(false)
+
+  /// SIGHUP asks a running `watch` to reload its rules; the handler only sets a flag.
+  public static func installReloadHandler() {
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGHUP)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in Signals.reloadRequested.store(true, ordering: .relaxed) }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = SA_RESTART
+    sigaction(SIGHUP, &action, nil)
+  }
+
+  /// True once per SIGHUP (or burst of them).
+  public static func takeReloadRequest() -> Bool {
+    reloadRequested.exchange(false, ordering: .relaxed)
+  }
 }

@@ -8,6 +8,8 @@ struct UsageError: Error {
 /// Parses `--flag`, `--option value`, `--option=value` and positionals; `--` ends options.
 struct Arguments {
   private(set) var options: [String: String] = [:]
+  /// Every value of an option given more than once (`--listen A --listen B`), in order.
+  private(set) var repeated: [String: [String]] = [:]
   private(set) var flags: Set<String> = []
   private(set) var positionals: [String] = []
 
@@ -45,6 +47,7 @@ struct Arguments {
           i += 1
         }
         options[name] = value
+        repeated[name, default: []].append(value!)
       } else {
         let hint = closestMatch(to: name, in: known + knownFlags).map { "; did you mean '\($0)'?" } ?? ""
         throw UsageError(message: "unknown option '\(name)'\(hint)")
@@ -54,4 +57,5 @@ struct Arguments {
 
   func has(_ flag: String) -> Bool { flags.contains(flag) }
   func value(_ name: String) -> String? { options[name] }
+  func values(_ name: String) -> [String] { repeated[name] ?? [] }
 }

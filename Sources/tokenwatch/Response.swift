@@ -3,7 +3,7 @@ import TokenWatchIO
 
 /// Wires the response policy into a run. Replay only prints what it would do unless
 /// `--live-actions`; watch acts whenever a policy is configured, unless `--dry-run-actions`.
-func configureResponse(_ ruleSet: RuleSet, pipeline: Pipeline, args: Arguments, live: Bool, usage: String, outputFormat: OutputFormat, color: Bool) -> ActionDispatcher? {
+func configureResponse(_ ruleSet: RuleSet, pipeline: Pipeline, args: Arguments, live: Bool, usage: String, outputFormat: OutputFormat, color: Bool, defaultJournal: String) -> ActionDispatcher? {
   let wantsLive = live ? !args.has("--dry-run-actions") : args.has("--live-actions")
   guard let policy = ruleSet.response else {
     if args.has("--live-actions") { StandardError.write("tokenwatch: warning: --live-actions has no effect: the rules directory has no response policy") }
@@ -21,7 +21,7 @@ func configureResponse(_ ruleSet: RuleSet, pipeline: Pipeline, args: Arguments, 
     StandardError.write("tokenwatch: error: \(error.description); no action was taken")
     Posix.exit(ExitCode.failure)
   }
-  let journalPath = args.value("--journal") ?? "tokenwatch-actions.journal"
+  let journalPath = args.value("--journal") ?? defaultJournal
   let loaded = ActionJournal.load(path: journalPath)
   for line in loaded.unreadableLines {
     StandardError.write("\(journalPath):\(line): warning: [TW301] unreadable journal line (a write cut short by a crash?); skipped")

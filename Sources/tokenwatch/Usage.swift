@@ -8,7 +8,7 @@ enum Usage {
 
     COMMANDS:
       replay     Replay historical log files (or - for stdin) and print alerts.
-      watch      Watch a live stream on stdin and print alerts as they happen.
+      watch      Run as a service on stdin and/or sockets; print alerts as they happen.
       rules      Check, list or explain the rules (rules check | list | explain CODE).
       simulate   Generate the labelled scenario datasets and bulk test data.
       trail      Print every event of one token, session or user, in time order.
@@ -50,25 +50,53 @@ enum Usage {
     OPTIONS:
     \(detectionOptions)
       --live-actions         Really fire the response hooks (replay is a dry run by default).
+      --shard I/N            Detect only for the users whose stable hash falls in shard I of N.
       --progress, --no-progress
                              A progress line on stderr every 5 s (default: on when stderr is a
                              terminal).
     """
 
   static let watch = """
-    USAGE: tokenwatch watch [options]
+    USAGE: tokenwatch watch [options] [--listen ADDR]... [-]
 
-    Reads a live NDJSON stream on stdin and writes each alert as soon as the reorder buffer
-    releases its event. SIGINT/SIGTERM stop it gracefully (drain, flush, summary, exit 0).
+    A long-running service: reads NDJSON events from stdin and/or sockets and writes each alert
+    as soon as the reorder window releases its event. Without --listen it reads stdin; with
+    --listen it reads the sockets, and stdin too when given -.
+    Signals: SIGINT/SIGTERM stop accepting, process what was read, flush, checkpoint, exit 0.
+    SIGHUP reloads the rules; invalid rules are reported and the running rules stay.
 
     OPTIONS:
     \(detectionOptions)
-      --idle-flush D         When stdin has been quiet this long (wall clock), release every
+      --idle-flush D         When the input has been quiet this long (wall clock), release every
                              buffered event at once rather than wait for newer events to move
                              the watermark (default 2s; 0s waits for the watermark alone).
                              Events older than what was released then count as late.
       --dry-run-actions      Print the actions instead of firing them (watch fires the hooks of
                              a configured response policy by default).
+      --shard I/N            Detect only for the users whose stable hash falls in shard I of N
+                             (run N instances on the same stream; see the README).
+
+    INPUT:
+      --listen ADDR          tcp://HOST:PORT or unix:/path/to.sock (repeatable). Each connection
+                             carries NDJSON lines (LF or CRLF) or syslog messages with a JSON
+                             payload, LF-terminated or octet-counted (RFC 6587), as sent by
+                             rsyslog and syslog-ng.
+      --allow-remote         Allow listening on a non-loopback address (loopback only otherwise).
+      --max-connections N    Concurrent connections across all listeners (default 4096).
+      --connection-idle-timeout D
+                             Close a connection silent this long (default 10m; 0 never).
+      --queue-bytes N        Read-ahead limit (default 33554432). When the engine falls behind,
+                             reading stops here and senders wait: back-pressure, not memory.
+
+    OPERATIONS:
+      --state DIR            Keep detector state in DIR: loaded at start, checkpointed every
+                             --checkpoint-interval (default 30s) and at shutdown (write, fsync,
+                             rename). Also holds the action journal. One instance per DIR.
+      --discard-state        If the checkpoint in DIR cannot be read, set it aside and start
+                             empty (without it, an unreadable checkpoint stops the start).
+      --stats-interval D     Print a one-line JSON stats record on stderr this often.
+      --metrics ADDR         Serve the same figures as Prometheus text at http://ADDR/metrics
+                             (e.g. tcp://127.0.0.1:9464).
     """
 
   static let rules = """

@@ -51,12 +51,12 @@ func inputFormat(_ name: String?, usage: String) -> InputFormat? {
   return format
 }
 
-let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes", "--idle-flush", "--journal", "--actions-log", "--drain-timeout"]
+let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes", "--idle-flush", "--journal", "--actions-log", "--drain-timeout", "--shard"]
 let detectionFlagNames = ["--strict-input", "--quiet", "--live-actions", "--dry-run-actions", "--progress", "--no-progress"]
 
 func runDetection(_ raw: [String], live: Bool) -> Int32 {
   let usage = live ? Usage.watch : Usage.replay
-  let args = parse(raw, options: detectionOptionNames, flags: detectionFlagNames, usage: usage)
+  let args = parse(raw, options: detectionOptionNames + (live ? watchOptionNames : []), flags: detectionFlagNames + (live ? watchFlagNames : []), usage: usage)
   var options = PipelineOptions()
   options.forcedFormat = inputFormat(args.value("--input-format"), usage: usage)
   if let delay = args.value("--max-delay") {
@@ -81,6 +81,10 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
   case "never": options.color = false
   case let other: usageFailure("unknown --color '\(other)' (use auto, always or never)", usage)
   }
+  if let text = args.value("--shard") {
+    guard let shard = Shard(parsing: text) else { usageFailure("invalid --shard '\(text)' (i/n with 0 <= i < n, e.g. 0/4)", usage) }
+    options.shard = shard
+  }
   options.strictInput = args.has("--strict-input")
   // Progress for responders replaying big files: on when stderr is a terminal, or asked for.
   if !live, args.has("--progress") || (Posix.isTerminal(2) && !args.has("--quiet") && !args.has("--no-progress")) {
@@ -94,11 +98,13 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
     usageFailure("--idle-flush applies to watch only; replay orders by event time alone", usage)
   }
 
-  var paths = args.positionals
+  let paths = args.positionals
+  var service: ServiceOptions?
   if live {
-    guard paths.isEmpty else { usageFailure("watch reads stdin; use 'tokenwatch replay' for files", usage) }
-    paths = ["-"]
+    guard paths.isEmpty || paths == ["-"] else { usageFailure("watch reads stdin (-) and --listen sockets; use 'tokenwatch replay' for files", usage) }
+    service = serviceOptions(args, maxLineBytes: options.maxLineBytes, usage: usage)
     Signals.installStopHandlers()
+    Signals.installReloadHandler()
   } else if paths.isEmpty {
     usageFailure("no input files (use - for stdin)", usage)
   }
@@ -106,9 +112,20 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
   let ruleSet = loadRules(args.value("--rules"))
   let sink = OutputSink(fd: 1)
   let pipeline = Pipeline(ruleSet: ruleSet, options: options, sink: sink)
-  let dispatcher = configureResponse(ruleSet, pipeline: pipeline, args: args, live: live, usage: usage, outputFormat: options.output, color: options.color)
+  let dispatcher = configureResponse(
+    ruleSet, pipeline: pipeline, args: args, live: live, usage: usage, outputFormat: options.output, color: options.color,
+    defaultJournal: service?.state?.file("actions.journal") ?? "tokenwatch-actions.journal")
   let started = Posix.monotonicSeconds()
-  let outcome = pipeline.run(paths: paths)
+  let outcome: Pipeline.Outcome
+  if let service {
+    let watch = WatchService(pipeline: pipeline, options: service, idleFlushMillis: options.idleFlushMillis.map(Int.init))
+    restoreCheckpoint(watch, service, discard: args.has("--discard-state"))
+    if let dispatcher { watch.pendingActions = { dispatcher.backlog } }
+    guard watch.open() else { return ExitCode.failure }
+    outcome = watch.run()
+  } else {
+    outcome = pipeline.run(paths: paths)
+  }
   if let dispatcher {
     let text = args.value("--drain-timeout") ?? "30s"
     guard let drain = Duration(parsing: text) ?? (text == "0" ? .zero : nil) else { usageFailure("invalid --drain-timeout '\(text)'", usage) }

@@ -9,7 +9,7 @@ struct AddressEnricher {
     init() {}
   }
 
-  private var prefixes: KeyedStore<Info>
+  var prefixes: KeyedStore<Info>
 
   init(limit: StatePolicy.Limit) {
     prefixes = KeyedStore(maxEntries: limit.maxEntries, ttl: limit.ttl)

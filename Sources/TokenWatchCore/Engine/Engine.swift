@@ -8,17 +8,19 @@ public struct Engine {
   private let detectors: [any Detector]
   private let scorer: RiskScorer
 
-  private var tokens: KeyedStore<TokenRecord>
-  private var sessions: KeyedStore<SessionRecord>
-  private var users: KeyedStore<UserRecord>
-  private var tasks: KeyedStore<TaskRecord>
-  private var domains: KeyedStore<DomainRecord>
-  private var suppression: [String: SuppressionWindow] = [:]
-  private var addresses: AddressEnricher
+  var tokens: KeyedStore<TokenRecord>
+  var sessions: KeyedStore<SessionRecord>
+  var users: KeyedStore<UserRecord>
+  var tasks: KeyedStore<TaskRecord>
+  var domains: KeyedStore<DomainRecord>
+  var suppression: [String: SuppressionWindow] = [:]
+  var addresses: AddressEnricher
 
-  private var streamStart: EventTime?
-  private var lastHousekeeping = EventTime.distantPast
-  public private(set) var counters = EngineCounters()
+  var streamStart: EventTime?
+  var lastHousekeeping = EventTime.distantPast
+  public internal(set) var counters = EngineCounters()
+  /// Set for `--shard i/n`: events of other shards' users only teach shared state.
+  public var shard: Shard?
 
   public init(ruleSet: RuleSet) {
     self.ruleSet = ruleSet
@@ -70,6 +72,11 @@ public struct Engine {
     let t = event.time
     if streamStart == nil { streamStart = t }
     if t.millis - lastHousekeeping.millis >= 60_000 { housekeeping(now: t, into: &output) }
+    if let shard, !shard.owns(event) {
+      counters.otherShards += 1
+      learnSharedFacts(from: event, address: address)
+      return
+    }
     counters.events[event.sourceDetail, default: 0] += 1
 
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
@@ -102,7 +109,7 @@ public struct Engine {
       context.task = tasks.take(slot)
     }
     var domainSlot: Int?
-    if event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn ?? context.user?.upn) {
+    if event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn) {
       let slot = domains.touch(domain, at: t).slot
       domainSlot = slot
       context.domain = domains.take(slot)
@@ -123,6 +130,17 @@ public struct Engine {
       emit(finding, rule: rule, event: event, context: context, user: &user, late: late, into: &output)
     }
     if let slot = userSlot { users.put(user!, slot) }
+  }
+
+  /// What a shard learns from another shard's event: the state every shard shares (the address
+  /// enricher, already fed, and each domain's issuers), so all shards keep identical copies.
+  private mutating func learnSharedFacts(from event: NormalizedEvent, address: IPAddress?) {
+    guard event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn) else { return }
+    let slot = domains.touch(domain, at: event.time).slot
+    var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
+    context.domain = domains.take(slot)
+    for detector in detectors where detector.rule.detector == .issuer { _ = detector.evaluate(&context) }
+    domains.put(context.domain!, slot)
   }
 
   /// What every event teaches regardless of rules: who owns a token, when it was last used,
@@ -280,4 +298,6 @@ public struct EngineCounters: Sendable {
   public var events: [String: Int] = [:]
   public var alerts: [String: Int] = [:]
   public var suppressed = 0
+  /// Events of users another shard owns (`--shard`).
+  public var otherShards = 0
 }

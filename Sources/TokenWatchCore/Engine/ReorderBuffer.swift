@@ -13,20 +13,20 @@ public struct ReorderBuffer<Item> {
     public var late: Bool
   }
 
-  private struct Key {
+  struct Key {
     var time: EventTime
     var tieBreak: UInt64
     var slot: Int32
   }
 
-  private var heap: [Key] = []
-  private var items: [Item?] = []
-  private var freeSlots: [Int32] = []
+  var heap: [Key] = []
+  var items: [Item?] = []
+  var freeSlots: [Int32] = []
   public let maxDelay: Duration
-  public private(set) var newest = EventTime.distantPast
-  public private(set) var lateCount = 0
+  public internal(set) var newest = EventTime.distantPast
+  public internal(set) var lateCount = 0
   /// After a flush, nothing older than what was released may be placed in order any more.
-  private var releasedUpTo = EventTime.distantPast
+  var releasedUpTo = EventTime.distantPast
 
   public init(maxDelay: Duration) { self.maxDelay = maxDelay }
 
@@ -71,7 +71,7 @@ public struct ReorderBuffer<Item> {
     a.time != b.time ? a.time < b.time : a.tieBreak < b.tieBreak
   }
 
-  private mutating func insert(_ key: Key) {
+  mutating func insert(_ key: Key) {
     heap.append(key)
     var child = heap.count - 1
     while child > 0 {

@@ -17,17 +17,17 @@ public struct KeyedStore<Record: StateRecord> {
   }
 
   private var index: [String: Int32] = [:]
-  private var slots: [Slot] = []
+  private(set) var slots: [Slot] = []
   private var freeSlots: [Int32] = []
   private var newest: Int32 = -1
-  private var oldest: Int32 = -1
+  private(set) var oldest: Int32 = -1
 
   public let maxEntries: Int
   public let ttl: Duration
   /// Records dropped because the store was full.
-  public private(set) var evictions = 0
+  public internal(set) var evictions = 0
   /// Records dropped because they were idle longer than the TTL.
-  public private(set) var expirations = 0
+  public internal(set) var expirations = 0
 
   public init(maxEntries: Int, ttl: Duration) {
     precondition(maxEntries > 0)

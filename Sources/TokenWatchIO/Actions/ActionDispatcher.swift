@@ -43,6 +43,14 @@ public final class ActionDispatcher: @unchecked Sendable {
     self.report = report
   }
 
+  /// Actions queued for delivery (or waiting for a retry), and whether the breaker is open: for
+  /// the stats.
+  public var backlog: (pending: Int, circuitOpen: Bool) {
+    condition.lock()
+    defer { condition.unlock() }
+    return (queue.count, circuitOpen)
+  }
+
   /// Starts the dispatch thread, first re-queueing what the journal still holds from a previous run.
   public func start(recovered: [ActionRequest]) {
     condition.lock()

@@ -1,0 +1,216 @@
+/// What the caller records about a checkpoint besides the state itself.
+public struct CheckpointMetadata: Sendable, Equatable {
+  /// The newest event time when the checkpoint was taken.
+  public var createdAt: EventTime?
+  /// How many events had been read.
+  public var events: Int
+  /// Free text (e.g. which inputs, which build).
+  public var note: String
+
+  public init(createdAt: EventTime? = nil, events: Int = 0, note: String = "") {
+    self.createdAt = createdAt
+    self.events = events
+    self.note = note
+  }
+}
+
+extension CheckpointMetadata: CheckpointCodable {
+  public func write(to w: inout CheckpointWriter) {
+    w.write(createdAt)
+    w.write(events)
+    w.write(note)
+  }
+
+  public init(from r: inout CheckpointReader) throws(CheckpointError) {
+    self.init(createdAt: try r.read(), events: try r.natural(), note: try r.read())
+  }
+}
+
+/// The engine's whole state (plus the pipeline's reorder state) as one self-checking file.
+///
+/// Layout: magic `TWSTATE\n` (8 bytes), format version (u32 LE), payload length (u64 LE), the
+/// payload, then the SHA-256 of everything before it (32 bytes). Decoding checks magic, version,
+/// length and checksum before it decodes anything, decodes into fresh values and returns only
+/// once everything has been read: a checkpoint is loaded whole or not at all.
+///
+/// Payload (version 1): metadata; the engine (tokens, sessions, users, tasks, domains stores;
+/// suppression windows by key; the address store; stream start; last housekeeping; counters;
+/// shard); the reorder snapshot. Each store is its entries from least to most recently seen
+/// (key, last seen, record) and its eviction and expiration counters.
+public enum EngineCheckpoint {
+  public static let formatVersion: UInt32 = 1
+  public static let magic: [UInt8] = Array("TWSTATE\n".utf8)
+  static let headerBytes = 8 + 4 + 8
+
+  public static func encode(engine: Engine, reorder: ReorderSnapshot, metadata: CheckpointMetadata) -> [UInt8] {
+    var payload = CheckpointWriter()
+    payload.reserve(engine.estimatedCheckpointBytes + reorder.pending.count * 160 + 256)
+    payload.write(metadata)
+    engine.writeCheckpoint(to: &payload)
+    payload.write(reorder)
+    return seal(payload.bytes, version: formatVersion)
+  }
+
+  /// Header + payload + checksum (tests use it to seal payloads of their own).
+  static func seal(_ payload: [UInt8], version: UInt32) -> [UInt8] {
+    var file = CheckpointWriter()
+    file.reserve(headerBytes + payload.count + SHA256.digestByteCount)
+    file.raw(magic)
+    file.fixed32(version)
+    file.fixed64(UInt64(payload.count))
+    file.raw(payload)
+    var bytes = file.bytes
+    bytes += SHA256.hash(bytes)
+    return bytes
+  }
+
+  public static func decode(_ bytes: [UInt8], ruleSet: RuleSet) throws(CheckpointError) -> (engine: Engine, reorder: ReorderSnapshot, metadata: CheckpointMetadata) {
+    let payload = try verify(bytes)
+    var reader = CheckpointReader(bytes, range: payload)
+    let metadata: CheckpointMetadata = try reader.read()
+    let engine = try Engine(ruleSet: ruleSet, restoringFrom: &reader)
+    let reorder: ReorderSnapshot = try reader.read()
+    guard reader.isAtEnd else { throw reader.corrupt("\(reader.remaining) unexpected bytes after the state") }
+    return (engine, reorder, metadata)
+  }
+
+  /// Only the metadata, after the same checks as `decode` (for `tokenwatch state` style reports).
+  public static func metadata(_ bytes: [UInt8]) throws(CheckpointError) -> CheckpointMetadata {
+    var reader = CheckpointReader(bytes, range: try verify(bytes))
+    return try reader.read()
+  }
+
+  /// Checks magic, version, length and checksum; returns where the payload is.
+  static func verify(_ bytes: [UInt8]) throws(CheckpointError) -> Range<Int> {
+    let prefix = bytes.prefix(magic.count)
+    guard prefix.elementsEqual(magic.prefix(prefix.count)) else {
+      throw CheckpointError(.notACheckpoint, "not a tokenwatch state file (it does not start with \"TWSTATE\")", offset: 0)
+    }
+    guard bytes.count >= headerBytes else {
+      throw CheckpointError(.truncated, bytes.isEmpty ? "checkpoint is truncated (the file is empty)" : "checkpoint is truncated (\(bytes.count) bytes, shorter than its \(headerBytes)-byte header)", offset: bytes.count)
+    }
+    var header = CheckpointReader(bytes, range: magic.count..<headerBytes)
+    let version = try header.fixed32()
+    guard version == formatVersion else {
+      throw CheckpointError(.unsupportedVersion(version), "checkpoint format \(version) is not supported by this build (reads \(formatVersion)); move it aside or restart with --discard-state", offset: magic.count)
+    }
+    let length = try header.fixed64()
+    let available = bytes.count - headerBytes
+    guard length <= UInt64(available), available - Int(length) >= SHA256.digestByteCount else {
+      throw CheckpointError(.truncated, "checkpoint is truncated (the header announces \(length) bytes of state and a \(SHA256.digestByteCount)-byte checksum; the file has \(available) bytes after the header)", offset: bytes.count)
+    }
+    let payloadEnd = headerBytes + Int(length)
+    let extra = bytes.count - payloadEnd - SHA256.digestByteCount
+    guard extra == 0 else {
+      throw CheckpointError(.corrupt, "checkpoint is corrupt (\(extra) unexpected bytes after the checksum)", offset: payloadEnd + SHA256.digestByteCount)
+    }
+    guard SHA256.hash(bytes[0..<payloadEnd]).elementsEqual(bytes[payloadEnd...]) else {
+      throw CheckpointError(.corrupt, "checkpoint is corrupt (checksum mismatch)", offset: payloadEnd)
+    }
+    return headerBytes..<payloadEnd
+  }
+}
+
+// MARK: - Engine state
+
+extension Engine {
+  /// A guess for the payload size, to allocate once.
+  var estimatedCheckpointBytes: Int {
+    tokens.count * 120 + sessions.count * 80 + users.count * 200 + tasks.count * 24 + domains.count * 64 + addresses.count * 32 + suppression.count * 96
+  }
+
+  func writeCheckpoint(to w: inout CheckpointWriter) {
+    tokens.writeCheckpoint(to: &w)
+    sessions.writeCheckpoint(to: &w)
+    users.writeCheckpoint(to: &w)
+    tasks.writeCheckpoint(to: &w)
+    domains.writeCheckpoint(to: &w)
+    w.dictionary(suppression)
+    addresses.prefixes.writeCheckpoint(to: &w)
+    w.write(streamStart)
+    w.write(lastHousekeeping)
+    w.dictionary(counters.events)
+    w.dictionary(counters.alerts)
+    w.write(counters.suppressed)
+    w.write(counters.otherShards)
+    if let shard {
+      w.u8(1)
+      w.write(shard.index)
+      w.write(shard.count)
+    } else {
+      w.u8(0)
+    }
+  }
+
+  /// An engine for `ruleSet` holding the state `reader` is at. Stores take the new rule set's
+  /// limits: a store holding more than its new maximum drops its least recently seen records
+  /// (counted as evictions).
+  init(ruleSet: RuleSet, restoringFrom r: inout CheckpointReader) throws(CheckpointError) {
+    self.init(ruleSet: ruleSet)
+    let limits = ruleSet.state
+    tokens = try KeyedStore(restoring: &r, limit: limits.tokens, what: "tokens")
+    sessions = try KeyedStore(restoring: &r, limit: limits.sessions, what: "sessions")
+    users = try KeyedStore(restoring: &r, limit: limits.users, what: "users")
+    tasks = try KeyedStore(restoring: &r, limit: limits.tasks, what: "tasks")
+    domains = try KeyedStore(restoring: &r, limit: limits.domains, what: "domains")
+    suppression = try r.dictionary(SuppressionWindow.self)
+    addresses.prefixes = try KeyedStore(restoring: &r, limit: limits.addresses, what: "addresses")
+    streamStart = try r.read()
+    lastHousekeeping = try r.read()
+    var counters = EngineCounters()
+    counters.events = try r.dictionary(Int.self)
+    counters.alerts = try r.dictionary(Int.self)
+    counters.suppressed = try r.natural()
+    counters.otherShards = try r.natural()
+    self.counters = counters
+    switch try r.u8() {
+    case 0:
+      shard = nil
+    case 1:
+      let index = try r.int()
+      guard let restored = Shard(index: index, count: try r.int()) else { throw r.corrupt("invalid shard") }
+      shard = restored
+    case let code:
+      throw r.unknown("shard presence", code)
+    }
+  }
+}
+
+extension KeyedStore where Record: CheckpointCodable {
+  func writeCheckpoint(to w: inout CheckpointWriter) {
+    w.count(count)
+    var i = oldest
+    while i >= 0 {
+      let slot = slots[Int(i)]
+      w.uniqueString(slot.key)
+      w.write(slot.lastSeen)
+      slot.record.write(to: &w)
+      i = slot.newer
+    }
+    w.write(evictions)
+    w.write(expirations)
+  }
+
+  /// Entries are replayed from least to most recently seen, so the recency order (which decides
+  /// eviction and expiry) comes back exactly; beyond `limit.maxEntries`, the oldest are evicted.
+  init(restoring r: inout CheckpointReader, limit: StatePolicy.Limit, what: String) throws(CheckpointError) {
+    self.init(maxEntries: limit.maxEntries, ttl: limit.ttl)
+    // Each entry is at least a key length, a time and a record: three bytes.
+    let n = try r.count(minimumElementBytes: 3)
+    for _ in 0..<n {
+      let at = r.position
+      let key = try r.string()
+      let lastSeen: EventTime = try r.read()
+      let record = try Record(from: &r)
+      guard slot(of: key) == nil else {
+        throw CheckpointError(.corrupt, "checkpoint is corrupt: key \"\(key)\" appears twice in \(what) at byte \(at)", offset: at)
+      }
+      let slot = touch(key, at: lastSeen).slot
+      put(record, slot)
+    }
+    let (total, overflow) = evictions.addingReportingOverflow(try r.natural())
+    guard !overflow else { throw r.corrupt("eviction count out of range in \(what)") }
+    evictions = total
+    expirations = try r.natural()
+  }
+}

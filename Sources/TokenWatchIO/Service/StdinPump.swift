@@ -1,0 +1,43 @@
+import Foundation
+
+/// Reads stdin on its own thread and hands each line to the frame queue, so `watch` can take
+/// stdin and sockets at once with the same back-pressure: when the queue is full the pump stops
+/// reading and the writer into the pipe blocks.
+final class StdinPump: @unchecked Sendable {
+  private let reader: LineReader
+  private let queue: FrameQueue
+  private let source: Int
+  private let onEnd: @Sendable () -> Void
+  private var thread: Thread?
+
+  static let origin = "<stdin>"
+
+  init(maxLineBytes: Int, queue: FrameQueue, source: Int, onEnd: @escaping @Sendable () -> Void) {
+    reader = LineReader(fd: 0, ownsDescriptor: false, maxLineBytes: maxLineBytes)
+    reader.shouldStop = { Signals.isStopRequested }
+    self.queue = queue
+    self.source = source
+    self.onEnd = onEnd
+  }
+
+  func start() {
+    let thread = Thread { [self] in pump() }
+    thread.name = "tokenwatch-stdin"
+    thread.start()
+    self.thread = thread
+  }
+
+  private func pump() {
+    while let line = reader.next() {
+      let frame: Frame
+      switch line {
+      case .idle: continue
+      case .text(let bytes, let number): frame = Frame(source: source, origin: StdinPump.origin, line: number, payload: .line(Array(bytes)))
+      case .oversized(let number, let bytes): frame = Frame(source: source, origin: StdinPump.origin, line: number, payload: .oversized(bytes: bytes))
+      }
+      guard queue.push(frame) else { return }
+    }
+    if let error = reader.readError { StandardError.write("tokenwatch: error: <stdin>: \(error)") }
+    onEnd()
+  }
+}
