@@ -74,7 +74,14 @@ final class LatencyLog: Sendable {
   let writeError = Mutex<String?>(nil)
 }
 
-func measureLatency(_ setup: Setup, rate: Int, seconds: Double) throws -> LatencyResult {
+enum LatencyTransport: String {
+  /// Lines on the service's stdin.
+  case pipe
+  /// Lines over one TCP connection to `watch --listen tcp://127.0.0.1:0`.
+  case tcp
+}
+
+func measureLatency(_ setup: Setup, rate: Int, seconds: Double, transport: LatencyTransport = .pipe) throws -> LatencyResult {
   let events = max(triggerEvery, Int(Double(rate) * seconds))
   let input = LatencyInput.make(events: events)
   let triggers = input.triggers
@@ -85,19 +92,21 @@ func measureLatency(_ setup: Setup, rate: Int, seconds: Double) throws -> Latenc
   // Close-on-exec on all four: the child gets only the two ends dup2'd onto its stdin and stdout,
   // so closing our write end is an end of input it sees.
   for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-  let errors = setup.scratch + "/watch.stderr"
+  let errors = setup.scratch + "/watch-\(transport.rawValue).stderr"
   let child: Child
+  var arguments = [setup.tokenwatch, "watch", "--max-delay", "0s", "--idle-flush", "0s", "--output", "ndjson", "--rules", setup.rules]
+  if transport == .tcp { arguments += ["--listen", "tcp://127.0.0.1:0"] }
   do {
-    child = try Child.spawn(
-      [setup.tokenwatch, "watch", "--max-delay", "0s", "--idle-flush", "0s", "--output", "ndjson", "--rules", setup.rules],
-      stdin: .fd(toChild[0]), stdout: .fd(fromChild[1]), stderr: .file(errors))
+    child = try Child.spawn(arguments, stdin: .fd(toChild[0]), stdout: .fd(fromChild[1]), stderr: .file(errors))
   } catch {
     for fd in toChild + fromChild { close(fd) }
     throw error
   }
   close(toChild[0])
   close(fromChild[1])
-  let writeFD = toChild[1], readFD = fromChild[0]
+  let readFD = fromChild[0]
+  if transport == .tcp { close(toChild[1]) }
+  let writeFD = transport == .tcp ? try connectToAnnouncedListener(stderrFile: errors, child: child) : toChild[1]
 
   let log = LatencyLog()
   let writerDone = DispatchSemaphore(value: 0)
@@ -169,6 +178,8 @@ func measureLatency(_ setup: Setup, rate: Int, seconds: Double) throws -> Latenc
       }
     }
     close(writeFD)  // end of input: watch drains, writes its last records and exits
+    // A listening service does not end with one sender: stop it the way an operator would.
+    if transport == .tcp { kill(child.pid, SIGTERM) }
     log.writeTimes.withLock { $0 = times }
     log.writeSpan.withLock { $0 = (first, last) }
     writerDone.signal()
@@ -211,4 +222,30 @@ private func number(after marker: [UInt8], in line: ArraySlice<UInt8>) -> Int? {
     i += 1
   }
   return nil
+}
+
+/// Waits for "listening on tcp://127.0.0.1:PORT" on the service's stderr and connects to it.
+private func connectToAnnouncedListener(stderrFile: String, child: Child) throws -> Int32 {
+  let marker = "listening on tcp://127.0.0.1:"
+  for _ in 0..<400 {
+    if let text = try? String(contentsOfFile: stderrFile, encoding: .utf8), let range = text.range(of: marker),
+      let port = UInt16(text[range.upperBound...].prefix { $0.isNumber })
+    {
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_port = port.bigEndian
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      }
+      guard connected == 0 else { throw BenchError("connect to tokenwatch watch: \(errnoText())") }
+      var on: Int32 = 1
+      setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+      return fd
+    }
+    usleep(25_000)
+  }
+  kill(child.pid, SIGKILL)
+  throw BenchError("tokenwatch watch --listen did not announce its port (see \(stderrFile))")
 }

@@ -6,7 +6,7 @@ import Foundation
 //   1. end-to-end replay throughput over Entra sign-ins (median of --runs), peak RSS
 //   2. memory per tracked token (distinct-token native events, peak RSS less a tiny run's)
 //   3. decode-only baselines over the same file: Foundation JSONDecoder, Python msgspec/orjson
-//   4. watch latency through a pipe at a fixed offered rate: p50, p99, max
+//   4. watch latency over TCP and through a pipe at a fixed offered rate: p50, p99, max
 
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == launcherFlag {
   launcherMain(Array(CommandLine.arguments.dropFirst()))
@@ -23,10 +23,11 @@ let usage = """
     --runs N         Runs of each throughput measurement; the median is reported (default 3).
     --rules DIR      Rules directory (default ./rules).
     --big            Also measure memory with 5,000,000 distinct tokens (default 1,000,000 only).
-    --rate N         watch latency: offered events per second (default 20000).
+    --rate N         watch latency: offered events per second (default 50000).
     --seconds S      watch latency: how long to offer them (default 5).
     --skip-python    No Python baseline.
-    --json           Print only the JSON report line (progress and tables are left out).
+    --latency-only   Measure only the watch latency (section 4).
+  --json           Print only the JSON report line (progress and tables are left out).
     -h, --help       Show this help.
 
   Temporary inputs go to $TMPDIR (default /tmp) and are removed at the end.
@@ -37,10 +38,11 @@ struct Options {
   var runs = 3
   var rules: String?
   var big = false
-  var rate = 20_000
+  var rate = 50_000
   var seconds = 5.0
   var skipPython = false
   var json = false
+  var latencyOnly = false
 
   static func parse(_ arguments: [String]) -> Options {
     var options = Options()
@@ -68,6 +70,7 @@ struct Options {
         options.seconds = s
       case "--skip-python": options.skipPython = true
       case "--json": options.json = true
+      case "--latency-only": options.latencyOnly = true
       case "-h", "--help":
         print(usage)
         exit(0)
@@ -181,6 +184,11 @@ if !resetPeakRSS() {
 say()
 
 @MainActor func run() throws {
+  if !options.latencyOnly { try measureThroughputMemoryAndBaselines() }
+  try measureWatchLatency()
+}
+
+@MainActor func measureThroughputMemoryAndBaselines() throws {
   // 1. End-to-end replay.
   let entraFile = scratch + "/entra.ndjson"
   progress("generating \(grouped(options.events)) Entra sign-in records (seed \(bulkSeed))")
@@ -269,20 +277,28 @@ say()
   report.append(("baselines", .object(baselines)))
   report.append(("ratios", .object(ratios)))
 
-  // 4. watch latency.
-  progress("watch latency: \(grouped(options.rate)) events/s for \(fixed(options.seconds, 1)) s")
-  let latency = try measureLatency(setup, rate: options.rate, seconds: options.seconds)
-  say("4. watch latency: tokenwatch watch --max-delay 0s --idle-flush 0s --output ndjson, stdin pipe")
-  say("   offered     \(grouped(latency.events)) events at \(grouped(options.rate))/s (written in \(fixed(latency.writeSeconds, 2)) s), 1 alert per \(triggerEvery) events")
-  say("   alerts      \(latency.latencies.count) of \(latency.triggers) triggers matched (\(latency.alertLines) alert lines)")
-  say("   latency     p50 \(fixed(latency.percentile(50), 3)) ms, p99 \(fixed(latency.percentile(99), 3)) ms, max \(fixed(latency.maxMillis, 3)) ms  (write of the line → read of its alert)")
-  say()
-  report.append(("latency", .object([
-    ("rate", .int(options.rate)), ("seconds", .double(options.seconds, 1)), ("events", .int(latency.events)),
-    ("write_seconds", .double(latency.writeSeconds, 3)), ("triggers", .int(latency.triggers)), ("matched", .int(latency.latencies.count)),
-    ("alert_lines", .int(latency.alertLines)), ("p50_ms", .double(latency.percentile(50), 3)), ("p99_ms", .double(latency.percentile(99), 3)),
-    ("max_ms", .double(latency.maxMillis, 3)),
-  ])))
+}
+
+@MainActor func measureWatchLatency() throws {
+  // 4. watch latency, over a TCP connection (how a shipper feeds the service) and a stdin pipe.
+  var latencies: [(String, JSON)] = []
+  for transport in [LatencyTransport.tcp, .pipe] {
+    progress("watch latency over \(transport.rawValue): \(grouped(options.rate)) events/s for \(fixed(options.seconds, 1)) s")
+    let latency = try measureLatency(setup, rate: options.rate, seconds: options.seconds, transport: transport)
+    let how = transport == .tcp ? "--listen tcp://127.0.0.1:0, one TCP connection" : "stdin pipe"
+    say("4. watch latency (\(transport.rawValue)): tokenwatch watch --max-delay 0s --idle-flush 0s --output ndjson, \(how)")
+    say("   offered     \(grouped(latency.events)) events at \(grouped(options.rate))/s (written in \(fixed(latency.writeSeconds, 2)) s), 1 alert per \(triggerEvery) events")
+    say("   alerts      \(latency.latencies.count) of \(latency.triggers) triggers matched (\(latency.alertLines) alert lines)")
+    say("   latency     p50 \(fixed(latency.percentile(50), 3)) ms, p99 \(fixed(latency.percentile(99), 3)) ms, max \(fixed(latency.maxMillis, 3)) ms  (write of the line → read of its alert)")
+    say()
+    latencies.append((transport.rawValue, .object([
+      ("rate", .int(options.rate)), ("seconds", .double(options.seconds, 1)), ("events", .int(latency.events)),
+      ("write_seconds", .double(latency.writeSeconds, 3)), ("triggers", .int(latency.triggers)), ("matched", .int(latency.latencies.count)),
+      ("alert_lines", .int(latency.alertLines)), ("p50_ms", .double(latency.percentile(50), 3)), ("p99_ms", .double(latency.percentile(99), 3)),
+      ("max_ms", .double(latency.maxMillis, 3)),
+    ])))
+  }
+  report.append(("latency", .object(latencies)))
 }
 
 do {

@@ -105,7 +105,19 @@ struct Parser {
     position += 1  // opening quote
     let start = position
     var hasEscapes = false
+    let base = UnsafeRawPointer(input.baseAddress!)
     while true {
+      // Eight bytes at a time while none of them is a quote, a backslash, a control character
+      // or non-ASCII: most of a log record is plain ASCII inside strings.
+      while position &+ 8 <= input.count {
+        let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+        let quote = word ^ 0x2222_2222_2222_2222
+        let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- 0x2020_2020_2020_2020) & ~word) | word
+        if special & 0x8080_8080_8080_8080 != 0 { break }
+        position &+= 8
+      }
       guard position < input.count else { throw JSONError(offset: start - 1, reason: "unterminated string") }
       let byte = input[position]
       if byte == UInt8(ascii: "\"") { break }

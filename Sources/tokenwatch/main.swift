@@ -112,6 +112,9 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
   let ruleSet = loadRules(args.value("--rules"))
   let sink = OutputSink(fd: 1)
   let pipeline = Pipeline(ruleSet: ruleSet, options: options, sink: sink)
+  // Never torn down: freeing millions of state records one by one at exit takes seconds, and
+  // the process is about to end anyway.
+  _ = Unmanaged.passRetained(pipeline)
   let dispatcher = configureResponse(
     ruleSet, pipeline: pipeline, args: args, live: live, usage: usage, outputFormat: options.output, color: options.color,
     defaultJournal: service?.state?.file("actions.journal") ?? "tokenwatch-actions.journal")

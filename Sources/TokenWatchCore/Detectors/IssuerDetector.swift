@@ -24,6 +24,7 @@ public struct IssuerDetector: Detector {
     let type = event.issuerType ?? "unknown"
     let name = event.issuer ?? ""
     let key = name.isEmpty ? type : "\(type)/\(name)"
+    context.domain = nil  // the record is unique while we hold it: appending copies nothing
     defer { context.domain = record }
     if record.firstSeen == nil { record.firstSeen = event.time }
 
@@ -67,7 +68,11 @@ public struct IssuerDetector: Detector {
 
 /// The domain of a UPN or e-mail address, lower-cased.
 func userDomain(_ upn: String?) -> String? {
-  guard let upn, let at = upn.lastIndex(of: "@") else { return nil }
-  let domain = upn[upn.index(after: at)...]
-  return domain.isEmpty ? nil : domain.lowercased()
+  // On the UTF-8 view: this runs for every sign-in, and Character-level search is slow.
+  guard let upn, let at = upn.utf8.lastIndex(of: UInt8(ascii: "@")) else { return nil }
+  let domain = upn.utf8[upn.utf8.index(after: at)...]
+  if domain.isEmpty { return nil }
+  // UPNs are lower-cased by the normalizers; lower-case again only when needed.
+  if domain.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) { return String(Substring(domain)) }
+  return String(Substring(domain)).lowercased()
 }

@@ -38,15 +38,15 @@ public struct ReplayDetector: Detector {
     guard event.ip != nil || event.asn != nil || event.country != nil else { return nil }
     let fromTrusted = event.trustedNetwork || trusted.contains(address: context.address, asn: event.asn)
 
+    // Baselines are updated in place: a copy of the record would make each update copy its arrays.
+    let address = context.address
     var finding: Finding?
-    if checksTokens, let tokenID = event.token, var token = context.token {
-      finding = check(&token.baseline, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: context.address)
-      context.token = token
+    if checksTokens, let tokenID = event.token, context.token != nil {
+      finding = check(&context.token!.baseline, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: address)
     }
-    if checksSessions, let sessionID = event.session, var session = context.session {
-      let sessionFinding = check(&session.baseline, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: context.address)
+    if checksSessions, let sessionID = event.session, context.session != nil {
+      let sessionFinding = check(&context.session!.baseline, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: address)
       finding = finding ?? sessionFinding  // one alert per event: the token-level one is the stronger
-      context.session = session
     }
     return finding
   }

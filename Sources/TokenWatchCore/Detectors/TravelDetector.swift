@@ -39,17 +39,16 @@ public struct TravelDetector: Detector {
     if let asn = event.asn, vpn.contains(asn) { return nil }
     let point = GeoPoint(time: event.time, latitude: latitude, longitude: longitude, city: event.city, country: event.country, ip: event.ip)
 
+    // Trails are updated in place: a copy of the record would make each update copy the trail.
     var finding: Finding?
-    if checksTokens, let tokenID = event.token, var token = context.token {
-      finding = check(token.trail, point, subject: .token(tokenID), severity: rule.severity.raised)
-      record(point, in: &token.trail)
-      context.token = token
+    if checksTokens, let tokenID = event.token, context.token != nil {
+      finding = check(context.token!.trail, point, subject: .token(tokenID), severity: rule.severity.raised)
+      record(point, in: &context.token!.trail)
     }
-    if checksUsers, let userID = event.user, var user = context.user {
-      let userFinding = check(user.trail, point, subject: .user(userID), severity: rule.severity)
+    if checksUsers, let userID = event.user, context.user != nil {
+      let userFinding = check(context.user!.trail, point, subject: .user(userID), severity: rule.severity)
       finding = finding ?? userFinding  // the same token in both places is the stronger alert
-      record(point, in: &user.trail)
-      context.user = user
+      record(point, in: &context.user!.trail)
     }
     return finding
   }

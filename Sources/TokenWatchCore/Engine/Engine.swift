@@ -148,27 +148,25 @@ public struct Engine {
   static func applyFacts(of event: NormalizedEvent, to context: inout DetectionContext) {
     let t = event.time
     let isUse = context.isUse
-    if var token = context.token {
-      if let user = event.user { token.user = user }
-      if let session = event.session { token.session = session }
-      if let task = event.task { token.task = task }
-      if (event.kind == .signIn || event.kind == .tokenIssued) && event.outcome != .failure { token.issued = true }
-      if isUse, (token.lastUse ?? .distantPast) < t { token.lastUse = t }
-      context.token = token
+    // In place (`context.token!.x = …`): copying a record out and back retains every field.
+    if context.token != nil {
+      if let user = event.user { context.token!.user = user }
+      if let session = event.session { context.token!.session = session }
+      if let task = event.task { context.token!.task = task }
+      if (event.kind == .signIn || event.kind == .tokenIssued) && event.outcome != .failure { context.token!.issued = true }
+      if isUse, (context.token!.lastUse ?? .distantPast) < t { context.token!.lastUse = t }
     }
-    if var session = context.session {
-      if let user = event.user { session.user = user }
-      if isUse, (session.lastUse ?? .distantPast) < t { session.lastUse = t }
-      context.session = session
+    if context.session != nil {
+      if let user = event.user { context.session!.user = user }
+      if isUse, (context.session!.lastUse ?? .distantPast) < t { context.session!.lastUse = t }
     }
-    if var user = context.user {
-      if let upn = event.upn { user.upn = upn }
-      if event.actor != .unknown { user.actor = event.actor }
+    if context.user != nil {
+      if let upn = event.upn { context.user!.upn = upn }
+      if event.actor != .unknown { context.user!.actor = event.actor }
       if event.kind == .signIn || event.kind == .tokenIssued {
-        if user.firstSignIn == nil || t < user.firstSignIn! { user.firstSignIn = t }
-        if (user.lastSignIn ?? .distantPast) < t { user.lastSignIn = t }
+        if context.user!.firstSignIn.map({ t < $0 }) ?? true { context.user!.firstSignIn = t }
+        if (context.user!.lastSignIn ?? .distantPast) < t { context.user!.lastSignIn = t }
       }
-      context.user = user
     }
     switch event.kind {
     case .sessionEnd:

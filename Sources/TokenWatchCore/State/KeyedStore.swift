@@ -116,9 +116,12 @@ public struct KeyedStore<Record: StateRecord> {
   }
 
   private mutating func unlink(_ i: Int32) {
-    let slot = slots[Int(i)]
-    if slot.newer >= 0 { slots[Int(slot.newer)].older = slot.older } else { newest = slot.older }
-    if slot.older >= 0 { slots[Int(slot.older)].newer = slot.newer } else { oldest = slot.newer }
+    // Only the two links are read: copying the whole slot would retain and release every
+    // reference inside its record.
+    let newer = slots[Int(i)].newer
+    let older = slots[Int(i)].older
+    if newer >= 0 { slots[Int(newer)].older = older } else { newest = older }
+    if older >= 0 { slots[Int(older)].newer = newer } else { oldest = newer }
     slots[Int(i)].newer = -1
     slots[Int(i)].older = -1
   }

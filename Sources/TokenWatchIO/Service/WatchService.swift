@@ -115,26 +115,29 @@ public final class WatchService {
     if metricsServer != nil { nextMetrics = now + 1 }
     if options.state != nil { nextCheckpoint = now + options.checkpointIntervalSeconds }
     var outcome = Pipeline.Outcome.finished
-    var waitMillis = 0
+    var batch: [Frame] = []
+    batch.reserveCapacity(512)
     while true {
       if Signals.isStopRequested { break }
+      // Waits briefly when there is nothing, so signals, idle flushes and timers are served.
+      let open = queue.popBatch(into: &batch, max: 512, timeoutMillis: 100)
+      if !batch.isEmpty {
+        for frame in batch {
+          pipeline.ingest(frame)
+          if pipeline.reporter.strictFailure { break }
+        }
+        batch.removeAll(keepingCapacity: true)
+        lastInput = Posix.monotonicSeconds()
+        // Alerts are written per batch: under load batches grow and writes stay few, and an
+        // alert never waits for a buffer to fill.
+        pipeline.flushOutput()
+      } else if !open {
+        break
+      } else if let idle = idleFlushMillis, pipeline.reorderDepth > 0, (Posix.monotonicSeconds() - lastInput) * 1000 >= Double(idle) {
+        pipeline.flushLive()
+      }
       if pipeline.reporter.strictFailure { outcome = .strictInputFailure; break }
       if pipeline.sinkIsBroken { break }
-      if let frame = queue.pop(timeoutMillis: waitMillis) {
-        pipeline.ingest(frame)
-        lastInput = Posix.monotonicSeconds()
-        waitMillis = 0
-      } else if queue.isClosedAndEmpty {
-        break
-      } else {
-        // Caught up: make what was written visible, then wait for more (briefly, so signals,
-        // idle flushes and timers are served).
-        pipeline.flushOutput()
-        if let idle = idleFlushMillis, pipeline.reorderDepth > 0, (Posix.monotonicSeconds() - lastInput) * 1000 >= Double(idle) {
-          pipeline.flushLive()
-        }
-        waitMillis = 100
-      }
       periodicWork()
     }
     shutDown(closeWindows: options.state == nil)
