@@ -179,6 +179,35 @@ import Testing
     #expect(!detectionLines(first.stdout).isEmpty && !detectionLines(second.stdout).isEmpty, "alerts on both sides of the cut")
   }
 
+  @Test func aRestartRemembersResponseCooldowns() throws {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cooldown-\(UUID().uuidString.prefix(8))")
+    let rules = work.appendingPathComponent("rules")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("rules"), to: rules)
+    defer { try? FileManager.default.removeItem(at: work) }
+    let actions = work.appendingPathComponent("actions.ndjson")
+    // Risk halves every hour, so a second replay three hours later rises to "low" again, inside a
+    // 30-day cooldown.
+    try Data("policy: risk\nhalf_life: 1h\nlevels:\n  low: 20\n  medium: 50\n  high: 100\n".utf8).write(to: rules.appendingPathComponent("risk.yaml"))
+    let policy = "policy: response\ncooldown: 30d\nroutes:\n  - level: low\n    hooks: [drop]\nhooks:\n  drop:\n    kind: file\n    path: \(actions.path)\n"
+    try Data(policy.utf8).write(to: rules.appendingPathComponent("response.yaml"))
+    func events(_ hour: Int, _ session: String) -> Data {
+      let signIn = #"{"time":"2026-03-02T0\#(hour):00:00Z","kind":"signin","user":"u1","upn":"u1@contoso.example","session":"\#(session)","ip":"73.1.2.3","asn":7922,"country":"US"}"#
+      let replay = #"{"time":"2026-03-02T0\#(hour):05:00Z","kind":"access","user":"u1","upn":"u1@contoso.example","session":"\#(session)","ip":"167.99.1.2","asn":14061,"country":"NL"}"#
+      return Data((signIn + "\n" + replay + "\n").utf8)
+    }
+    let arguments = ["watch", "--quiet", "--output", "ndjson", "--rules", rules.path, "--state", work.appendingPathComponent("state").path]
+    let first = try CLI.run(arguments, input: events(1, "s1"))
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdoutText.contains("\"result\":\"success\""), "\(first.stdoutText)")
+    let second = try CLI.run(arguments, input: events(4, "s2"))
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(second.stdoutText.contains("\"type\":\"risk\""), "the risk rose again: \(second.stdoutText)")
+    #expect(second.stdoutText.contains("\"result\":\"cooling-down\""), "\(second.stdoutText)")
+    let delivered = try String(contentsOf: actions, encoding: .utf8).split(separator: "\n")
+    #expect(delivered.count == 1, "acted once across the restart")
+  }
+
   @Test func aCorruptCheckpointStopsTheStartUnlessDiscarded() throws {
     let state = FileManager.default.temporaryDirectory.appendingPathComponent("tw-state-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)

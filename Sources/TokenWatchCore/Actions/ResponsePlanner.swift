@@ -25,6 +25,12 @@ public struct ResponsePlanner {
 
   public init(policy: ResponsePolicy) { self.policy = policy }
 
+  /// When each user and level was last acted on (for a checkpoint), and its restore.
+  public var cooldowns: [String: EventTime] {
+    get { lastActed }
+    set { lastActed = newValue }
+  }
+
   public mutating func plan(_ record: RiskRecord) -> [Decision] {
     let hooks = orderedHooks(for: record)
     guard !hooks.isEmpty else { return [] }

@@ -6,11 +6,15 @@ public struct CheckpointMetadata: Sendable, Equatable {
   public var events: Int
   /// Free text (e.g. which inputs, which build).
   public var note: String
+  /// When the response planner last acted per user and level, so that a restart does not act
+  /// again inside the cooldown.
+  public var responseCooldowns: [String: EventTime]
 
-  public init(createdAt: EventTime? = nil, events: Int = 0, note: String = "") {
+  public init(createdAt: EventTime? = nil, events: Int = 0, note: String = "", responseCooldowns: [String: EventTime] = [:]) {
     self.createdAt = createdAt
     self.events = events
     self.note = note
+    self.responseCooldowns = responseCooldowns
   }
 }
 
@@ -19,10 +23,11 @@ extension CheckpointMetadata: CheckpointCodable {
     w.write(createdAt)
     w.write(events)
     w.write(note)
+    w.dictionary(responseCooldowns)
   }
 
   public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init(createdAt: try r.read(), events: try r.natural(), note: try r.read())
+    self.init(createdAt: try r.read(), events: try r.natural(), note: try r.read(), responseCooldowns: try r.dictionary(EventTime.self))
   }
 }
 

@@ -18,6 +18,12 @@ public final class ResponseStage {
     self.emit = emit
   }
 
+  /// The planner's cooldown memory, carried across restarts by `--state`.
+  public var cooldowns: [String: EventTime] {
+    get { planner.cooldowns }
+    set { planner.cooldowns = newValue }
+  }
+
   public func handle(_ record: RiskRecord) {
     for decision in planner.plan(record) {
       switch decision {

@@ -59,6 +59,7 @@ public final class WatchService {
       throw CheckpointError(.corrupt, "checkpoint was written by \(restored.engine.shard.map { "shard \($0)" } ?? "an unsharded instance"), this is \(pipeline.engine.shard.map { "shard \($0)" } ?? "an unsharded instance"); use the state directory of the same shard", offset: 0)
     }
     pipeline.restore(engine: restored.engine, reorder: restored.reorder)
+    pipeline.response?.cooldowns = restored.metadata.responseCooldowns
     return restored.metadata
   }
 
@@ -183,7 +184,8 @@ public final class WatchService {
 
   private func checkpoint() {
     guard let state = options.state else { return }
-    let metadata = CheckpointMetadata(createdAt: pipeline.lastEventTime, events: pipeline.processedEvents, note: "tokenwatch watch")
+    let metadata = CheckpointMetadata(
+      createdAt: pipeline.lastEventTime, events: pipeline.processedEvents, note: "tokenwatch watch", responseCooldowns: pipeline.response?.cooldowns ?? [:])
     let bytes = EngineCheckpoint.encode(engine: pipeline.engine, reorder: pipeline.liveReorderSnapshot(), metadata: metadata)
     do {
       try state.save(bytes)
