@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 import TokenWatchCore
 import TokenWatchJSON
 
@@ -19,31 +20,76 @@ public struct InputStats: Sendable {
   public var bytes = 0
 
   public var badLines: Int { invalidJSON + invalidUTF8 + oversizedLines + invalidRecords + truncatedLines + invalidFrames }
+
+  /// Adds counts gathered elsewhere (a decode thread's per-line counts). Every field.
+  mutating func add(_ other: InputStats) {
+    lines += other.lines
+    blankLines += other.blankLines
+    invalidJSON += other.invalidJSON
+    invalidUTF8 += other.invalidUTF8
+    oversizedLines += other.oversizedLines
+    invalidRecords += other.invalidRecords
+    unknownFormat += other.unknownFormat
+    unknownCategory += other.unknownCategory
+    lateEvents += other.lateEvents
+    truncatedLines += other.truncatedLines
+    invalidFrames += other.invalidFrames
+    bytes += other.bytes
+  }
 }
 
 /// Prints input problems as `source:line[:col]: error: [CODE] message` on stderr, counts them,
 /// and remembers whether `--strict-input` should stop the run.
+///
+/// A capturing reporter (a decode thread's) keeps the lines it would print in `captured`
+/// instead; the engine thread prints them later with `replay`, in input order.
 public final class InputReporter {
   public var stats = InputStats()
   public let strict: Bool
   public private(set) var strictFailure = false
+  let capturing: Bool
+  var captured: [CapturedDiagnostic] = []
 
-  public init(strict: Bool) { self.strict = strict }
+  public init(strict: Bool) {
+    self.strict = strict
+    capturing = false
+  }
+
+  init(strict: Bool, capturing: Bool) {
+    self.strict = strict
+    self.capturing = capturing
+  }
 
   func error(_ name: String, _ line: Int, _ column: Int?, _ code: String, _ message: String) {
-    report("error", name, line, column, code, message)
-    if strict { strictFailure = true }
+    report("error", name, line, column, code, message, failsStrict: strict)
   }
 
   func warning(_ name: String, _ line: Int, _ column: Int?, _ code: String, _ message: String, failsStrict: Bool = false) {
-    report("warning", name, line, column, code, message)
-    if strict && failsStrict { strictFailure = true }
+    report("warning", name, line, column, code, message, failsStrict: strict && failsStrict)
   }
 
-  private func report(_ severity: String, _ name: String, _ line: Int, _ column: Int?, _ code: String, _ message: String) {
-    let position = column.map { "\(line):\($0)" } ?? "\(line)"
-    StandardError.write("\(TerminalText.escape(name)):\(position): \(severity): [\(code)] \(TerminalText.escape(message))")
+  /// Prints a diagnostic captured on a decode thread, exactly as `report` would have.
+  func replay(_ diagnostic: CapturedDiagnostic) {
+    StandardError.write(diagnostic.text)
+    if diagnostic.failsStrict { strictFailure = true }
   }
+
+  private func report(_ severity: String, _ name: String, _ line: Int, _ column: Int?, _ code: String, _ message: String, failsStrict: Bool) {
+    let position = column.map { "\(line):\($0)" } ?? "\(line)"
+    let text = "\(TerminalText.escape(name)):\(position): \(severity): [\(code)] \(TerminalText.escape(message))"
+    if capturing {
+      captured.append(CapturedDiagnostic(text: text, failsStrict: failsStrict))
+    } else {
+      StandardError.write(text)
+    }
+    if failsStrict { strictFailure = true }
+  }
+}
+
+/// One diagnostic line as a decode thread produced it, and whether it stops a `--strict-input` run.
+struct CapturedDiagnostic: Sendable {
+  var text: String
+  var failsStrict: Bool
 }
 
 /// One input (a file or stdin): lines → JSON → records → normalized events. Bad lines are
@@ -51,10 +97,13 @@ public final class InputReporter {
 public final class EventSource {
   public let name: String
   public let reader: LineReader
-  private let decoder: RecordDecoder
-  private let reporter: InputReporter
-  private let maxDocumentBytes: Int
-  private var started = false
+  let decoder: RecordDecoder
+  let reporter: InputReporter
+  let maxDocumentBytes: Int
+  var started = false
+  let fd: Int32
+  /// A pipe, terminal or socket rather than a regular file: a read may wait for the writer.
+  let isStream: Bool
 
   public init(path: String, registry: NormalizerRegistry, reporter: InputReporter, maxLineBytes: Int, maxDocumentBytes: Int) throws(PosixError) {
     let fd: Int32
@@ -66,6 +115,9 @@ public final class EventSource {
       case .failure(let error): throw error
       }
     }
+    self.fd = fd
+    var info = stat()
+    isStream = fstat(fd, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG
     name = path == "-" ? "<stdin>" : path
     reader = LineReader(fd: fd, ownsDescriptor: path != "-", maxLineBytes: maxLineBytes)
     reader.shouldStop = { Signals.isStopRequested }
@@ -100,7 +152,7 @@ public final class EventSource {
     return .more
   }
 
-  private func readArrayDocument(_ emit: (NormalizedEvent, UInt64, Int) -> Void) {
+  func readArrayDocument(_ emit: (NormalizedEvent, UInt64, Int) -> Void) {
     guard let bytes = reader.readRest(limit: maxDocumentBytes) else {
       reporter.stats.lines += 1
       reporter.stats.oversizedLines += 1

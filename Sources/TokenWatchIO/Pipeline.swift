@@ -20,11 +20,18 @@ public struct PipelineOptions: Sendable {
   public var progressSeconds: Double?
   /// `--shard i/n`: detect only for this shard's users.
   public var shard: Shard?
+  /// Replay: threads that read and decode input lines ahead of the engine (0: the engine thread
+  /// decodes inline). Output is byte for byte the same either way. Default: 1 on a machine with
+  /// two cores or more; the undocumented `TOKENWATCH_DECODE_THREADS` overrides it.
+  public var decodeThreads = DecodeStage.defaultThreads
+  /// Replay with decode threads: lines per hand-over to the engine thread.
+  public var decodeBatchLines = DecodeStage.defaultBatchLines
   public init() {}
 }
 
 /// Reads inputs, reorders their events in event time, runs the engine and writes records.
-/// Everything on this path is synchronous and single-threaded.
+/// The engine runs on the calling thread; replay may read and decode on other threads (see
+/// `run(paths:)`), with the same output.
 public final class Pipeline {
   public enum Outcome: Equatable {
     case finished
@@ -68,12 +75,20 @@ public final class Pipeline {
   }
 
   /// Runs to the end of every input (or a stop signal, or a closed stdout).
+  ///
+  /// With `decodeThreads` > 0, lines are read and decoded on their own thread(s) (`DecodeStage`)
+  /// and this thread replays the decoded batches step by step: the merger, the engine, stdout and
+  /// stderr see exactly what they see when this thread reads and decodes each line itself.
   public func run(paths: [String]) -> Outcome {
     let registry = NormalizerRegistry(forcing: options.forcedFormat)
+    // Idle flushes (a live stream's) stay inline: a decode thread does not report idleness.
+    let threaded = options.decodeThreads > 0 && !paths.isEmpty && options.idleFlushMillis == nil
     var sources: [EventSource] = []
     for path in paths {
       do {
-        let source = try EventSource(path: path, registry: registry, reporter: reporter, maxLineBytes: options.maxLineBytes, maxDocumentBytes: options.maxDocumentBytes)
+        // Decode threads capture their diagnostics; the engine thread prints them in order.
+        let sourceReporter = threaded ? InputReporter(strict: options.strictInput, capturing: true) : reporter
+        let source = try EventSource(path: path, registry: registry, reporter: sourceReporter, maxLineBytes: options.maxLineBytes, maxDocumentBytes: options.maxDocumentBytes)
         source.reader.idleTimeoutMillis = options.idleFlushMillis
         sources.append(source)
       } catch {
@@ -81,19 +96,34 @@ public final class Pipeline {
         return .inputFailure
       }
     }
+    if threaded {
+      // If no thread can be started, the stage decodes on this thread, one line per batch.
+      let stage = DecodeStage(sources: sources, batchLines: options.decodeBatchLines)
+      stage.start(threads: options.decodeThreads)
+      var feed = StagedFeed(stage: stage, reporter: reporter, inputs: sources.count)
+      let outcome = replay(&feed, names: sources.map(\.name))
+      stage.shutdown()
+      return outcome
+    }
+    var feed = InlineFeed(sources: sources)
+    return replay(&feed, names: sources.map(\.name))
+  }
 
-    var merger = StreamMerger<PendingEvent>(inputs: sources.count, maxDelay: options.maxDelay)
+  private func replay<Feed: ReplayFeed>(_ feed: inout Feed, names: [String]) -> Outcome {
+    var merger = StreamMerger<PendingEvent>(inputs: names.count, maxDelay: options.maxDelay)
+    var failed = false
     started = Posix.monotonicSeconds()
     nextProgress = started + (options.progressSeconds ?? 0)
     while !reporter.strictFailure, !sink.isBroken {
       if let entry = merger.pop() {
-        process(entry, sources: sources)
+        process(entry.item.event, late: entry.late, source: names[entry.item.input], line: entry.item.line)
         continue
       }
       guard let i = merger.starvedInput else { break }
-      let result: EventSource.ReadResult = Signals.isStopRequested ? .end : sources[i].readNext { event, tieBreak, line in
-        merger.push(PendingEvent(event: event, input: i, line: line), time: event.time, tieBreak: tieBreak, input: i)
-        if event.time > newestSeen { newestSeen = event.time }
+      let result: EventSource.ReadResult = Signals.isStopRequested ? .end : feed.readNext(i) { event, tieBreak, line in
+        let time = event.time
+        if time > newestSeen { newestSeen = time }
+        merger.push(PendingEvent(event: event, input: i, line: line), time: time, tieBreak: tieBreak, input: i)
       }
       switch result {
       case .more:
@@ -102,9 +132,12 @@ public final class Pipeline {
         merger.flush(input: i)
       case .end:
         merger.finish(input: i)
-        if let error = sources[i].reader.readError { StandardError.write("tokenwatch: error: \(sources[i].name): \(error)") }
+        if let error = feed.readError(i) {
+          StandardError.write("tokenwatch: error: \(names[i]): \(error)")
+          failed = true
+        }
       }
-      if !sources[i].reader.hasBufferedLine { sink.flush() }
+      if !feed.hasBuffered(i) { sink.flush() }
     }
     reporter.stats.lateEvents = merger.lateCount
     if reporter.strictFailure {
@@ -115,11 +148,7 @@ public final class Pipeline {
     write(records)
     records.removeAll()
     sink.flush()
-    return sources.contains { $0.reader.readError != nil } ? .inputFailure : .finished
-  }
-
-  private func process(_ entry: StreamMerger<PendingEvent>.Entry, sources: [EventSource]) {
-    process(entry.item.event, late: entry.late, source: sources[entry.item.input].name, line: entry.item.line)
+    return failed || feed.anyReadError ? .inputFailure : .finished
   }
 
   private func process(_ event: NormalizedEvent, late: Bool, source: String, line: Int) {

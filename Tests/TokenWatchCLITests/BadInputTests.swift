@@ -37,7 +37,7 @@ import Testing
       expected[output.count] = bad[next].1
       next += 1
     }
-    let url = try CLI.temporaryFile("corrupted.ndjson", output.reduce(Data()) { $0 + $1 + Data([0x0A]) })
+    let url = try CLI.temporaryFile("corrupted-\(UUID().uuidString).ndjson", output.reduce(Data()) { $0 + $1 + Data([0x0A]) })
     return (url, expected)
   }
 

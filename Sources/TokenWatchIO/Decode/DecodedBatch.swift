@@ -1,0 +1,118 @@
+@preconcurrency import Glibc
+import TokenWatchCore
+
+/// What a decode thread made of a run of lines from one input, in input order, for the engine
+/// thread to replay exactly as if it had read the lines itself.
+///
+/// A step is what one `EventSource.readNext` call would have done: one line (or, for a file that
+/// is one JSON array, the whole file) with the events it gave, the diagnostics it printed and the
+/// counts it added. The engine thread replays a batch step by step, so diagnostics, late-event
+/// warnings and `--strict-input` stops fall exactly where they fall on the single-threaded path.
+struct DecodedBatch: Sendable {
+  struct Step: Sendable {
+    /// `events[previous.eventEnd..<eventEnd]` came from this step.
+    var eventEnd: Int
+    /// `diagnostics[previous.diagnosticEnd..<diagnosticEnd]` were reported by this step.
+    var diagnosticEnd: Int
+    /// What this step added to the input counters.
+    var stats: InputStats
+    /// The input ends with this step (a JSON array document is read whole, then the input ends).
+    var endsInput: Bool
+  }
+
+  /// Each event's tie-break and line, alongside `events` (kept apart so the events can be moved out).
+  struct Key: Sendable {
+    var tieBreak: UInt64
+    var line: Int
+  }
+
+  var steps: [Step] = []
+  /// In input order while the batch is decoded; `DecodeStage` reverses them (and `keys`) before
+  /// handing the batch over, so the engine thread can move each out with `popLast()`.
+  var events: [NormalizedEvent] = []
+  var keys: [Key] = []
+  var diagnostics: [CapturedDiagnostic] = []
+  /// After its steps, the input ended: end of file, a read error, or a `--strict-input` stop
+  /// (after which nothing more is decoded: the engine thread stops at that step).
+  var ended = false
+  var readError: PosixError?
+
+  var isEmpty: Bool { steps.isEmpty && !ended }
+
+  mutating func append(_ event: NormalizedEvent, tieBreak: UInt64, line: Int) {
+    events.append(event)
+    keys.append(Key(tieBreak: tieBreak, line: line))
+  }
+
+  /// Turns the events last first, for `popLast()` on the engine thread.
+  mutating func prepareForHandOver() {
+    events.reverse()
+    keys.reverse()
+  }
+}
+
+extension EventSource {
+  /// Decodes lines into `batch` until it holds `maxLines` steps or events, the input ends, or (for
+  /// a pipe) the next read would wait: what is already decoded goes to the engine at once then,
+  /// as the single-threaded path would process it at once. Runs on a decode thread; the source's
+  /// reporter must be a capturing one.
+  func decodeBatch(into batch: inout DecodedBatch, maxLines: Int, isStopping: () -> Bool) {
+    precondition(reporter.capturing, "a decode thread's source needs a capturing reporter")
+    reporter.captured.removeAll(keepingCapacity: true)
+    defer {
+      batch.diagnostics = reporter.captured
+      reporter.captured.removeAll(keepingCapacity: true)
+    }
+    if !started {
+      if isStream {
+        // Wait for the first bytes in short polls, so a stop is noticed while stdin is silent.
+        while !Self.isReadable(fd, timeoutMillis: 100) {
+          if isStopping() { return }
+        }
+      }
+      started = true
+      if reader.firstNonBlankByte() == UInt8(ascii: "[") {
+        reporter.stats = InputStats()
+        readArrayDocument { event, tieBreak, line in batch.append(event, tieBreak: tieBreak, line: line) }
+        batch.steps.append(DecodedBatch.Step(eventEnd: batch.events.count, diagnosticEnd: reporter.captured.count, stats: reporter.stats, endsInput: true))
+        batch.ended = true
+        batch.readError = reader.readError
+        return
+      }
+      // Reads of a stream wait in short polls from here on, for the same reason.
+      if isStream { reader.idleTimeoutMillis = 100 }
+    }
+    while batch.steps.count < maxLines, batch.events.count < maxLines {
+      if isStopping() { return }
+      if isStream, !batch.steps.isEmpty, !reader.hasBufferedLine, !Self.isReadable(fd, timeoutMillis: 0) { return }
+      reporter.stats = InputStats()
+      guard let line = reader.next() else {
+        batch.ended = true
+        batch.readError = reader.readError
+        return
+      }
+      switch line {
+      case .idle:
+        // Nothing arrived for a while: hand over what there is and let the thread look around.
+        return
+      case .oversized(let number, let bytes):
+        decoder.reportOversized(name, line: number, bytes: bytes, limit: reader.maxLineBytes)
+      case .text(let bytes, let number):
+        decoder.decodeLine(bytes, source: name, line: number) { event, tieBreak in
+          batch.append(event, tieBreak: tieBreak, line: number)
+        }
+      }
+      batch.steps.append(DecodedBatch.Step(eventEnd: batch.events.count, diagnosticEnd: reporter.captured.count, stats: reporter.stats, endsInput: false))
+      if reporter.strictFailure {
+        // The engine thread stops at this step; nothing after it may be read.
+        batch.ended = true
+        return
+      }
+    }
+  }
+
+  static func isReadable(_ fd: Int32, timeoutMillis: Int32) -> Bool {
+    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&descriptor, 1, timeoutMillis) != 0  // errors, EOF and hang-ups: let read(2) tell
+  }
+}
