@@ -3,7 +3,7 @@ import TokenWatchCore
 import TokenWatchJSON
 
 /// Counters for the end-of-run summary (and for scraping).
-public struct InputStats: Sendable {
+public struct InputStats: Sendable, Equatable {
   public var lines = 0
   public var blankLines = 0
   public var invalidJSON = 0
@@ -87,7 +87,7 @@ public final class InputReporter {
 }
 
 /// One diagnostic line as a decode thread produced it, and whether it stops a `--strict-input` run.
-struct CapturedDiagnostic: Sendable {
+struct CapturedDiagnostic: Sendable, Equatable {
   var text: String
   var failsStrict: Bool
 }

@@ -206,7 +206,16 @@ public final class Pipeline {
       liveDecoder.reportOversized(frame.origin, line: frame.line, bytes: bytes, limit: options.maxLineBytes)
     case .problem(let code, let message):
       liveDecoder.reportFramingProblem(frame.origin, line: frame.line, code: code, message: message)
+    case .decoded(let decoded):
+      reporter.stats.add(decoded.stats)
+      for diagnostic in decoded.diagnostics { reporter.replay(diagnostic) }
+      for item in decoded.events { pushLive(item.event, tieBreak: item.tieBreak, frame: frame) }
     }
+  }
+
+  /// A decoder for another thread that reads frames (see `FrameDecoder`), with this run's options.
+  public func makeFrameDecoder() -> FrameDecoder {
+    FrameDecoder(forcedFormat: options.forcedFormat, strict: options.strictInput, maxLineBytes: options.maxLineBytes)
   }
 
   private func pushLive(_ event: NormalizedEvent, tieBreak: UInt64, frame: Frame) {

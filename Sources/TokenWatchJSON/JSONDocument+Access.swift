@@ -13,17 +13,33 @@ extension JSONDocument {
   }
 
   public func member(_ ref: JSONRef, utf8 key: UnsafeBufferPointer<UInt8>) -> JSONRef? {
-    let object = nodes[Int(ref.index)]
-    guard object.kind == .object else { return nil }
-    var found: JSONRef?
-    var index = Int(ref.index) + 1
-    let end = Int(object.next)
-    while index < end {
-      let valueIndex = index + 1
-      if keyEquals(index, key) { found = JSONRef(index: Int32(valueIndex)) }
-      index = Int(nodes[valueIndex].next)
+    // The normalizers' most frequent call: raw pointers, and a length and first-byte check
+    // before comparing the rest. The last of duplicate keys wins, as in most JSON readers.
+    nodes.withUnsafeBufferPointer { nodes -> JSONRef? in
+      let object = nodes[Int(ref.index)]
+      guard object.kind == .object else { return nil }
+      return bytes.withUnsafeBufferPointer { bytes -> JSONRef? in
+        guard let base = bytes.baseAddress else { return nil }
+        let count = key.count
+        let first: UInt8 = count > 0 ? key[0] : 0
+        var found: JSONRef?
+        var index = Int(ref.index) + 1
+        let end = Int(object.next)
+        while index < end {
+          let node = nodes[index]
+          let valueIndex = index + 1
+          if node.flag {
+            if keyEquals(index, key) { found = JSONRef(index: Int32(valueIndex)) }
+          } else if Int(node.end &- node.start) == count, count == 0 || base[Int(node.start)] == first,
+            memoryEquals(base + Int(node.start), key.baseAddress, count)
+          {
+            found = JSONRef(index: Int32(valueIndex))
+          }
+          index = Int(nodes[valueIndex].next)
+        }
+        return found
+      }
     }
-    return found
   }
 
   /// Follows a path of object keys: `path(root, "properties", "status", "errorCode")`.

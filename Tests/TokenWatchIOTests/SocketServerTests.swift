@@ -16,6 +16,7 @@ extension SocketServerTests {
       case .unterminated(let bytes): "unterminated:" + String(decoding: bytes, as: UTF8.self)
       case .oversized(let bytes): "oversized:\(bytes)"
       case .problem(let code, let message): "problem:\(code):\(message)"
+      case .decoded(let decoded): "decoded:\(decoded.events.count)"
       }
     }
 

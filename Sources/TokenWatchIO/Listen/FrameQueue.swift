@@ -12,6 +12,8 @@ public struct Frame: Sendable {
     case oversized(bytes: Int)
     /// A framing problem tied to one message, such as a bad octet count (code TW209).
     case problem(code: String, message: String)
+    /// Any of the above, already decoded on the thread that read it (`FrameDecoder`).
+    case decoded(DecodedFrame)
   }
 
   /// The listener's index, so statistics can be kept per listener.
@@ -35,6 +37,8 @@ public struct Frame: Sendable {
     case .line(let bytes), .unterminated(let bytes): bytes.count + Frame.overhead
     case .oversized: Frame.overhead
     case .problem(_, let message): message.utf8.count + Frame.overhead
+    // Decoded events take more room than their bytes did: count them too.
+    case .decoded(let decoded): decoded.rawBytes + Frame.overhead + decoded.events.count * 256
     }
   }
 

@@ -63,8 +63,15 @@ public final class SocketServer: Sendable {
   public let queue: FrameQueue
   private let notice: @Sendable (String) -> Void
   private let shared: ServerShared
+  /// Applied to every frame on the network thread before it is queued (decoding it there, so
+  /// the engine thread only detects).
+  public let transform: (@Sendable (Frame) -> Frame)?
 
-  public init(listeners: [ListenAddress], allowNonLoopback: Bool, limits: ListenerLimits, queue: FrameQueue, notice: @escaping @Sendable (String) -> Void) {
+  public init(
+    listeners: [ListenAddress], allowNonLoopback: Bool, limits: ListenerLimits, queue: FrameQueue, transform: (@Sendable (Frame) -> Frame)? = nil,
+    notice: @escaping @Sendable (String) -> Void
+  ) {
+    self.transform = transform
     self.listeners = listeners
     self.allowNonLoopback = allowNonLoopback
     self.limits = limits
@@ -106,6 +113,7 @@ public final class SocketServer: Sendable {
       throw .system("epoll_ctl: \(Posix.errorDescription(errno))")
     }
     let loop = EventLoop(shared: shared, queue: queue, limits: limits, notice: notice, epollFD: epollFD, wakeFD: wakeFD, listeners: state.listeners.map(\.address))
+    loop.transform = transform
     let context = Unmanaged.passRetained(loop).toOpaque()
     var thread = pthread_t()
     let created = pthread_create(&thread, nil, { context in
@@ -264,6 +272,7 @@ final class EventLoop {
   }
 
   private var stopRequested: Bool { shared.stopping.load(ordering: .relaxed) }
+  var transform: (@Sendable (Frame) -> Frame)?
 
   func run() {
     blockStopSignals()
@@ -401,9 +410,10 @@ final class EventLoop {
     switch payload {
     case .oversized: counts.oversized += 1
     case .problem: counts.framingErrors += 1
-    case .line, .unterminated: break
+    case .line, .unterminated, .decoded: break
     }
-    let frame = Frame(source: connection.listener, origin: connection.origin, line: connection.messages, payload: payload)
+    var frame = Frame(source: connection.listener, origin: connection.origin, line: connection.messages, payload: payload)
+    if let transform { frame = transform(frame) }
     if !queue.push(frame, interrupted: { shared.stopping.load(ordering: .relaxed) }) { queueClosed = true }
   }
 

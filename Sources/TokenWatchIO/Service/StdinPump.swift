@@ -1,18 +1,20 @@
 import Foundation
 
-/// Reads stdin on its own thread and hands each line to the frame queue, so `watch` can take
-/// stdin and sockets at once with the same back-pressure: when the queue is full the pump stops
-/// reading and the writer into the pipe blocks.
+/// Reads and decodes stdin on its own thread and hands each line to the frame queue, so `watch`
+/// can take stdin and sockets at once with the same back-pressure (when the queue is full the
+/// pump stops reading and the writer into the pipe blocks), and parses on a second core.
 final class StdinPump: @unchecked Sendable {
   private let reader: LineReader
   private let queue: FrameQueue
   private let source: Int
   private let onEnd: @Sendable () -> Void
+  private let decoder: FrameDecoder
   private var thread: Thread?
 
   static let origin = "<stdin>"
 
-  init(maxLineBytes: Int, queue: FrameQueue, source: Int, onEnd: @escaping @Sendable () -> Void) {
+  init(maxLineBytes: Int, queue: FrameQueue, source: Int, decoder: FrameDecoder, onEnd: @escaping @Sendable () -> Void) {
+    self.decoder = decoder
     reader = LineReader(fd: 0, ownsDescriptor: false, maxLineBytes: maxLineBytes)
     reader.shouldStop = { Signals.isStopRequested }
     self.queue = queue
@@ -35,7 +37,7 @@ final class StdinPump: @unchecked Sendable {
       case .text(let bytes, let number): frame = Frame(source: source, origin: StdinPump.origin, line: number, payload: .line(Array(bytes)))
       case .oversized(let number, let bytes): frame = Frame(source: source, origin: StdinPump.origin, line: number, payload: .oversized(bytes: bytes))
       }
-      guard queue.push(frame) else { return }
+      guard queue.push(decoder.decode(frame)) else { return }
     }
     if let error = reader.readError { StandardError.write("tokenwatch: error: <stdin>: \(error)") }
     onEnd()

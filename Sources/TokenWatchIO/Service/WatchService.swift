@@ -68,7 +68,10 @@ public final class WatchService {
     sourceNames = options.listeners.map(\.description)
     if options.readStdin { sourceNames.append("stdin") }
     if !options.listeners.isEmpty {
-      let server = SocketServer(listeners: options.listeners, allowNonLoopback: options.allowRemote, limits: options.limits, queue: queue) { notice in
+      let decoder = pipeline.makeFrameDecoder()
+      let server = SocketServer(
+        listeners: options.listeners, allowNonLoopback: options.allowRemote, limits: options.limits, queue: queue, transform: { decoder.decode($0) }
+      ) { notice in
         StandardError.write("tokenwatch: " + notice)
       }
       do {
@@ -99,7 +102,7 @@ public final class WatchService {
     }
     if options.readStdin {
       let hasListeners = !options.listeners.isEmpty
-      let pump = StdinPump(maxLineBytes: options.limits.maxLineBytes, queue: queue, source: sourceNames.count - 1) { [queue] in
+      let pump = StdinPump(maxLineBytes: options.limits.maxLineBytes, queue: queue, source: sourceNames.count - 1, decoder: pipeline.makeFrameDecoder()) { [queue] in
         // With no listener, the end of stdin is the end of the run.
         if !hasListeners { queue.close() }
       }
