@@ -27,15 +27,12 @@ public struct IssuerDetector: Detector {
     context.domain = nil  // the record is unique while we hold it: appending copies nothing
     defer { context.domain = record }
     if record.firstSeen == nil { record.firstSeen = event.time }
-
-    var evidence = EvidenceBuilder()
-    evidence.add("domain", domain)
-    evidence.add("issuer_type", type)
-    evidence.add("issuer", name.isEmpty ? nil : name)
     let subject = FindingSubject.user(event.user ?? event.upn ?? domain)
 
+    // Decide first, describe after: evidence is built only for the rare event that fires.
     if let accepted = expected[domain] {
       guard !accepted.contains(where: { matches($0, type: type, name: name) }) else { return nil }
+      var evidence = describe(domain: domain, type: type, name: name)
       evidence.add("reason", "unexpected")
       evidence.add("expected", accepted.joined(separator: ","))
       return Finding(
@@ -49,12 +46,21 @@ public struct IssuerDetector: Detector {
       if record.issuers.count < 64 { record.issuers.append(key) }
       return nil
     }
+    var evidence = describe(domain: domain, type: type, name: name)
     evidence.add("reason", "never_seen")
     evidence.add("known_issuers", record.issuers.joined(separator: ","))
     evidence.add("learning_since", time: record.firstSeen)
     return Finding(
       severity: rule.severity, subject: subject,
       summary: "token issued by \(key), never seen for \(domain) since \(record.firstSeen!.rfc3339)", evidence: evidence)
+  }
+
+  private func describe(domain: String, type: String, name: String) -> EvidenceBuilder {
+    var evidence = EvidenceBuilder()
+    evidence.add("domain", domain)
+    evidence.add("issuer_type", type)
+    evidence.add("issuer", name.isEmpty ? nil : name)
+    return evidence
   }
 
   /// `AzureAD` accepts that type with any name; `ADFederationServices/sts.contoso.example` both.
