@@ -110,12 +110,18 @@ struct Parser {
       // Eight bytes at a time while none of them is a quote, a backslash, a control character
       // or non-ASCII: most of a log record is plain ASCII inside strings.
       while position &+ 8 <= input.count {
-        let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+        // Byte 0 of the input in the low bits on any platform, so the lowest hit is the first.
+        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
         let quote = word ^ 0x2222_2222_2222_2222
         let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- 0x2020_2020_2020_2020) & ~word) | word
-        if special & 0x8080_8080_8080_8080 != 0 { break }
+        let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- 0x2020_2020_2020_2020) & ~word) | word) & 0x8080_8080_8080_8080
+        if special != 0 {
+          // The lowest flagged byte is exact (a borrow only runs upwards from a real hit): skip to
+          // it, and let the byte-wise code below deal with it.
+          position &+= special.trailingZeroBitCount >> 3
+          break
+        }
         position &+= 8
       }
       guard position < input.count else { throw JSONError(offset: start - 1, reason: "unterminated string") }

@@ -178,6 +178,35 @@ import Testing
     #expect(accepted > 1500)
   }
 
+  /// Long strings exercise the eight-bytes-at-a-time scan: a special byte (quote, backslash,
+  /// control, DEL, non-ASCII, invalid UTF-8) at every offset within and across words.
+  @Test func agreesOnLongStringsWithSpecialBytesAnywhere() {
+    var rng = Rng(seed: 77)
+    var document = JSONDocument()
+    let specials: [[UInt8]] = [[0x22], [0x5C, 0x6E], [0x5C, 0x22], [0x5C], [0x01], [0x1F], [0x7F], [0x20], [0xC3, 0xA9], [0xF0, 0x9F, 0x98, 0x80], [0xC3], [0xFF], [0xE2, 0x80, 0xA8], [0x5C, 0x75, 0x30, 0x30, 0x65, 0x39]]
+    var accepted = 0
+    for round in 0..<6000 {
+      var body = [UInt8](repeating: UInt8(ascii: "a") + UInt8(round % 26), count: Int(rng.next() % 40))
+      for _ in 0..<Int(rng.next() % 3) {
+        let at = body.isEmpty ? 0 : Int(rng.next() % UInt64(body.count + 1))
+        body.insert(contentsOf: specials[Int(rng.next() % UInt64(specials.count))], at: at)
+      }
+      // Sometimes the string ends the input, sometimes more follows, so words straddle its end.
+      let bytes = Array("{\"k\":\"".utf8) + body + Array((round % 2 == 0 ? "\"}" : "\",\"pad\":\"0123456789abcdef\"}").utf8)
+      var reference = ReferenceParser(bytes: bytes)
+      let expected = reference.parseDocument()
+      do {
+        try document.parse(bytes)
+        accepted += 1
+        #expect(expected != nil, "fast parser accepted what the reference rejects: \(bytes)")
+        if let expected { #expect(tree(document, document.root) == expected, "trees differ for \(bytes)") }
+      } catch {
+        #expect(expected == nil, "fast parser rejected valid JSON: \(bytes) (\(error))")
+      }
+    }
+    #expect(accepted > 1000 && accepted < 6000)
+  }
+
   func randomJSON(_ rng: inout Rng, depth: Int) -> String {
     let pick = depth > 4 ? rng.next() % 5 : rng.next() % 7
     switch pick {
