@@ -68,6 +68,7 @@ public final class Pipeline {
   public init(ruleSet: RuleSet, options: PipelineOptions, sink: OutputSink) {
     self.options = options
     engine = Engine(ruleSet: ruleSet)
+    liveReorder = ReorderBuffer(maxDelay: options.maxDelay)
     engine.shard = options.shard
     reporter = InputReporter(strict: options.strictInput)
     self.sink = sink
@@ -183,7 +184,9 @@ public final class Pipeline {
   }
 
   private lazy var liveDecoder = RecordDecoder(registry: NormalizerRegistry(forcing: options.forcedFormat), reporter: reporter)
-  private lazy var liveReorder = ReorderBuffer<LiveEvent>(maxDelay: options.maxDelay)
+  // Stored, not lazy: a lazy property is read and written back whole, so every push would copy
+  // the buffer's arrays (quadratic in the reorder window).
+  private var liveReorder: ReorderBuffer<LiveEvent>
   private var released: [ReorderBuffer<LiveEvent>.Entry] = []
   /// Events read per input (a listener or stdin), for the stats.
   public private(set) var eventsBySource: [Int: Int] = [:]

@@ -90,7 +90,7 @@ enum Usage {
 
     OPERATIONS:
       --state DIR            Keep detector state in DIR: loaded at start, checkpointed every
-                             --checkpoint-interval (default 30s) and at shutdown (write, fsync,
+                             --checkpoint-interval (default 5m) and at shutdown (write, fsync,
                              rename). Also holds the action journal. One instance per DIR.
       --discard-state        If the checkpoint in DIR cannot be read, set it aside and start
                              empty (without it, an unreadable checkpoint stops the start).

@@ -30,6 +30,8 @@ public struct ServiceStats: Sendable {
   public var actionCircuitOpen = false
   public var checkpoints = 0
   public var checkpointFailures = 0
+  /// How long the last checkpoint took (detection waits meanwhile).
+  public var lastCheckpointSeconds = 0.0
   public var reloads = 0
   public var reloadFailures = 0
   public var eventTime: EventTime?
@@ -74,6 +76,7 @@ public struct ServiceStats: Sendable {
     w.field("suppressed", suppressed)
     w.field("pending_actions", pendingActions)
     w.field("checkpoints", checkpoints)
+    w.key("last_checkpoint_s"); w.fixed(lastCheckpointSeconds, decimals: 3)
     w.field("reloads", reloads)
     w.field("reload_failures", reloadFailures)
     w.field("event_time", eventTime?.rfc3339)
@@ -123,6 +126,7 @@ public struct ServiceStats: Sendable {
     one("actions_circuit_open", "gauge", "1 when the response circuit breaker is open.", actionCircuitOpen ? 1 : 0)
     one("checkpoints_total", "counter", "State checkpoints written.", checkpoints)
     one("checkpoint_failures_total", "counter", "State checkpoints that could not be written.", checkpointFailures)
+    metric("last_checkpoint_seconds", "gauge", "How long the last checkpoint took; detection waits meanwhile.", [("", seconds(lastCheckpointSeconds))])
     one("rule_reloads_total", "counter", "Successful rule reloads (SIGHUP).", reloads)
     one("rule_reload_failures_total", "counter", "Rejected rule reloads; the previous rules kept running.", reloadFailures)
     metric("event_time_seconds", "gauge", "Event time of the newest processed event.", [("", seconds(Double(eventTime?.millis ?? 0) / 1000))])
