@@ -249,3 +249,24 @@ private func connectToAnnouncedListener(stderrFile: String, child: Child) throws
   kill(child.pid, SIGKILL)
   throw BenchError("tokenwatch watch --listen did not announce its port (see \(stderrFile))")
 }
+
+/// Figure 5: `watch` throughput with its default ten-minute reorder window, the latency input
+/// (1 ms of event time apart) written to a file and fed on stdin as fast as the service takes it.
+/// The window then holds hundreds of thousands of events, so anything that copies it per event
+/// shows up here at once (a lazy property once made this quadratic).
+func measureWatchThroughput(_ setup: Setup, events: Int) throws -> (seconds: Double, peakRSSBytes: Int) {
+  let input = LatencyInput.make(events: events)
+  let path = setup.scratch + "/watch-throughput.ndjson"
+  let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+  guard out >= 0, input.bytes.withUnsafeBytes({ writeAll(out, $0) }) else { throw BenchError("write \(path): \(errnoText())") }
+  close(out)
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  guard fd >= 0 else { throw BenchError("open \(path): \(errnoText())") }
+  defer { close(fd) }
+  let errors = setup.scratch + "/watch-throughput.stderr"
+  let (result, seconds, _) = try runTimed(
+    [setup.tokenwatch, "watch", "--quiet", "--idle-flush", "0s", "--output", "ndjson", "--rules", setup.rules],
+    stdin: .fd(fd), stdout: .devNull, stderr: .file(errors))
+  try requireSuccess(result, "tokenwatch watch", stderrFile: errors)
+  return (seconds, result.peakRSSBytes)
+}

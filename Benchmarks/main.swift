@@ -26,7 +26,7 @@ let usage = """
     --rate N         watch latency: offered events per second (default 50000).
     --seconds S      watch latency: how long to offer them (default 5).
     --skip-python    No Python baseline.
-    --latency-only   Measure only the watch latency (section 4).
+    --latency-only   Measure only watch (sections 4 and 5).
   --json           Print only the JSON report line (progress and tables are left out).
     -h, --help       Show this help.
 
@@ -299,6 +299,18 @@ say()
     ])))
   }
   report.append(("latency", .object(latencies)))
+
+  // 5. watch throughput with the default reorder window.
+  let watchEvents = 500_000
+  progress("watch throughput: \(grouped(watchEvents)) events on stdin, default --max-delay 10m")
+  let watch = try measureWatchThroughput(setup, events: watchEvents)
+  say("5. watch throughput: tokenwatch watch --idle-flush 0s, default 10m reorder window, \(grouped(watchEvents)) native events (1 ms apart) from a file on stdin")
+  say("   throughput  \(grouped(Int(Double(watchEvents) / watch.seconds))) events/s (\(fixed(watch.seconds, 2)) s), peak RSS \(mebibytes(watch.peakRSSBytes))")
+  say()
+  report.append(("watch_throughput", .object([
+    ("events", .int(watchEvents)), ("seconds", .double(watch.seconds, 3)), ("events_per_second", .int(Int(Double(watchEvents) / watch.seconds))),
+    ("peak_rss_bytes", .int(watch.peakRSSBytes)),
+  ])))
 }
 
 do {
