@@ -13,6 +13,8 @@ public struct DetectionContext {
   public var user: UserRecord?
   public var task: TaskRecord?
   public var domain: DomainRecord?
+  /// The domain of `event.upn` when `domain` is set (computed once, by the engine).
+  public var domainName: String?
   /// The first event time of the whole stream (how long we have been watching).
   public var streamStart: EventTime
 

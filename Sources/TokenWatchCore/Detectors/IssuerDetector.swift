@@ -19,7 +19,7 @@ public struct IssuerDetector: Detector {
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
     let event = context.event
     guard event.kind == .signIn || event.kind == .tokenIssued, event.outcome != .failure,
-      event.issuerType != nil || event.issuer != nil, let domain = userDomain(event.upn), var record = context.domain
+      event.issuerType != nil || event.issuer != nil, let domain = context.domainName, var record = context.domain
     else { return nil }
     let type = event.issuerType ?? "unknown"
     let name = event.issuer ?? ""
@@ -74,11 +74,14 @@ public struct IssuerDetector: Detector {
 
 /// The domain of a UPN or e-mail address, lower-cased.
 func userDomain(_ upn: String?) -> String? {
-  // On the UTF-8 view: this runs for every sign-in, and Character-level search is slow.
-  guard let upn, let at = upn.utf8.lastIndex(of: UInt8(ascii: "@")) else { return nil }
-  let domain = upn.utf8[upn.utf8.index(after: at)...]
-  if domain.isEmpty { return nil }
-  // UPNs are lower-cased by the normalizers; lower-case again only when needed.
-  if domain.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) { return String(Substring(domain)) }
-  return String(Substring(domain)).lowercased()
+  guard var upn else { return nil }
+  // On the UTF-8 bytes: this runs for every sign-in, and Character-level search is slow.
+  return upn.withUTF8 { bytes -> String? in
+    var at = bytes.count - 1
+    while at >= 0, bytes[at] != UInt8(ascii: "@") { at -= 1 }
+    guard at >= 0, at + 1 < bytes.count else { return nil }
+    let domain = String(decoding: UnsafeBufferPointer(rebasing: bytes[(at + 1)...]), as: UTF8.self)
+    // UPNs are lower-cased by the normalizers; lower-case again only when needed.
+    return bytes[(at + 1)...].allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) ? domain : domain.lowercased()
+  }
 }

@@ -113,6 +113,7 @@ public struct Engine {
       let slot = domains.touch(domain, at: t).slot
       domainSlot = slot
       context.domain = domains.take(slot)
+      context.domainName = domain
     }
 
     var findings: [(CompiledRule, Finding)] = []
@@ -139,6 +140,7 @@ public struct Engine {
     let slot = domains.touch(domain, at: event.time).slot
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
     context.domain = domains.take(slot)
+    context.domainName = domain
     for detector in detectors where detector.rule.detector == .issuer { _ = detector.evaluate(&context) }
     domains.put(context.domain!, slot)
   }
