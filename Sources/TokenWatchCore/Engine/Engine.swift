@@ -82,39 +82,27 @@ public struct Engine {
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
     var tokenSlot: Int?
     if let id = event.token {
-      let (slot, created) = tokens.touch(id, at: t)
-      tokenSlot = slot
-      context.token = tokens.take(slot)
-      context.tokenIsNew = created
-      if created { context.token!.firstSeen = t }
+      let out = tokens.checkOut(id, at: t)
+      (tokenSlot, context.token, context.tokenIsNew) = (out.slot, out.record, out.created)
+      if out.created { context.token!.firstSeen = t }
     }
     var sessionSlot: Int?
     if let id = event.session {
-      let (slot, created) = sessions.touch(id, at: t)
-      sessionSlot = slot
-      context.session = sessions.take(slot)
-      context.sessionIsNew = created
-      if created { context.session!.firstSeen = t }
+      let out = sessions.checkOut(id, at: t)
+      (sessionSlot, context.session, context.sessionIsNew) = (out.slot, out.record, out.created)
+      if out.created { context.session!.firstSeen = t }
     }
     var userSlot: Int?
     if let id = event.user ?? context.token?.user ?? context.session?.user ?? event.upn {
-      let slot = users.touch(id, at: t).slot
-      userSlot = slot
-      context.user = users.take(slot)
+      let out = users.checkOut(id, at: t)
+      (userSlot, context.user) = (out.slot, out.record)
     }
     var taskSlot: Int?
     if let id = event.task ?? context.token?.task {
-      let slot = tasks.touch(id, at: t).slot
-      taskSlot = slot
-      context.task = tasks.take(slot)
+      let out = tasks.checkOut(id, at: t)
+      (taskSlot, context.task) = (out.slot, out.record)
     }
-    var domainSlot: Int?
-    if event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn) {
-      let slot = domains.touch(domain, at: t).slot
-      domainSlot = slot
-      context.domain = domains.take(slot)
-      context.domainName = domain
-    }
+    let domainSlot = checkOutDomain(for: event, into: &context)
 
     var findings: [(CompiledRule, Finding)] = []
     for detector in detectors {
@@ -136,13 +124,18 @@ public struct Engine {
   /// What a shard learns from another shard's event: the state every shard shares (the address
   /// enricher, already fed, and each domain's issuers), so all shards keep identical copies.
   private mutating func learnSharedFacts(from event: NormalizedEvent, address: IPAddress?) {
-    guard event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn) else { return }
-    let slot = domains.touch(domain, at: event.time).slot
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
-    context.domain = domains.take(slot)
-    context.domainName = domain
+    guard let slot = checkOutDomain(for: event, into: &context) else { return }
     for detector in detectors where detector.rule.detector == .issuer { _ = detector.evaluate(&context) }
     domains.put(context.domain!, slot)
+  }
+
+  /// Sign-ins and token grants with a UPN carry their domain's issuer record into the context.
+  private mutating func checkOutDomain(for event: NormalizedEvent, into context: inout DetectionContext) -> Int? {
+    guard event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn) else { return nil }
+    let out = domains.checkOut(domain, at: event.time)
+    (context.domain, context.domainName) = (out.record, domain)
+    return out.slot
   }
 
   /// What every event teaches regardless of rules: who owns a token, when it was last used,

@@ -81,6 +81,12 @@ public struct KeyedStore<Record: StateRecord> {
 
   public mutating func put(_ record: Record, _ slot: Int) { slots[slot].record = record }
 
+  /// `touch` and `take` together: the record for `key`, taken out of its slot to be put back.
+  public mutating func checkOut(_ key: String, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
+    let (slot, created) = touch(key, at: time)
+    return (slot, take(slot), created)
+  }
+
   /// Drops every record not seen since `watermark - ttl`. Returns how many were dropped.
   @discardableResult
   public mutating func expire(now watermark: EventTime) -> Int {
