@@ -183,7 +183,7 @@ public final class Pipeline {
     var line: Int
   }
 
-  private lazy var liveDecoder = RecordDecoder(registry: NormalizerRegistry(forcing: options.forcedFormat), reporter: reporter)
+  private lazy var inlineDecoder = makeFrameDecoder()
   // Stored, not lazy: a lazy property is read and written back whole, so every push would copy
   // the buffer's arrays (quadratic in the reorder window).
   private var liveReorder: ReorderBuffer<LiveEvent>
@@ -194,26 +194,17 @@ public final class Pipeline {
   /// Events read and waiting in the reorder window.
   public var reorderDepth: Int { liveReorder.count }
 
-  /// Decodes one frame and processes whatever the reorder window releases.
+  /// Processes one frame: its events go through the reorder window, its diagnostics and counts
+  /// to the reporter. Frames are decoded where they were read (`FrameDecoder`); one that was not
+  /// is decoded here, the same way.
   public func ingest(_ frame: Frame) {
-    switch frame.payload {
-    case .line(let bytes):
-      liveDecoder.decodeLine(bytes[...], source: frame.origin, line: frame.line) { event, tieBreak in
-        pushLive(event, tieBreak: tieBreak, frame: frame)
-      }
-    case .unterminated(let bytes):
-      liveDecoder.decodeLine(bytes[...], source: frame.origin, line: frame.line, unterminated: true) { event, tieBreak in
-        pushLive(event, tieBreak: tieBreak, frame: frame)
-      }
-    case .oversized(let bytes):
-      liveDecoder.reportOversized(frame.origin, line: frame.line, bytes: bytes, limit: options.maxLineBytes)
-    case .problem(let code, let message):
-      liveDecoder.reportFramingProblem(frame.origin, line: frame.line, code: code, message: message)
-    case .decoded(let decoded):
-      reporter.stats.add(decoded.stats)
-      for diagnostic in decoded.diagnostics { reporter.replay(diagnostic) }
-      for item in decoded.events { pushLive(item.event, tieBreak: item.tieBreak, frame: frame) }
+    guard case .decoded(let decoded) = frame.payload else {
+      ingest(inlineDecoder.decode(frame))
+      return
     }
+    reporter.stats.add(decoded.stats)
+    for diagnostic in decoded.diagnostics { reporter.replay(diagnostic) }
+    for item in decoded.events { pushLive(item.event, tieBreak: item.tieBreak, frame: frame) }
   }
 
   /// A decoder for another thread that reads frames (see `FrameDecoder`), with this run's options.
@@ -277,7 +268,6 @@ public final class Pipeline {
     engine = replacement
     engine.shard = options.shard
   }
-
 
   private func write(_ records: [EngineRecord]) {
     for record in records {

@@ -24,7 +24,7 @@ public struct StateDirectoryError: Error, CustomStringConvertible, Sendable, Equ
 
   /// `what path: strerror(code)`, e.g. `cannot write /var/lib/tw/checkpoint.tmp: No space left on device`.
   static func system(_ what: String, _ path: String, _ code: Int32) -> StateDirectoryError {
-    StateDirectoryError(.system(code), path: path, "\(what) \(path): \(String(cString: strerror(code)))")
+    StateDirectoryError(.system(code), path: path, "\(what) \(path): \(Posix.errorDescription(code))")
   }
 }
 
@@ -63,7 +63,8 @@ public final class StateDirectory: Sendable {
       throw .system("cannot lock", lockPath, code)
     }
     let pid = Array("\(getpid())\n".utf8)
-    guard ftruncate(fd, 0) == 0, StateDirectory.writeAll(fd, pid, at: 0) else {
+    // Nothing has moved the fresh descriptor's offset (readPID uses pread): this writes at 0.
+    guard ftruncate(fd, 0) == 0, pid.withUnsafeBytes({ Posix.writeAll(fd, $0) }) else {
       let code = errno
       close(fd)
       throw .system("cannot write lock file", lockPath, code)
@@ -113,7 +114,7 @@ public final class StateDirectory: Sendable {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { throw .system("cannot create", temporary, errno) }
     var failure: StateDirectoryError?
-    if !StateDirectory.writeAll(fd, bytes, at: nil) {
+    if !bytes.withUnsafeBytes({ Posix.writeAll(fd, $0) }) {
       failure = .system("cannot write", temporary, errno)
     } else if fsync(fd) != 0 {
       failure = .system("cannot fsync", temporary, errno)
@@ -193,22 +194,5 @@ public final class StateDirectory: Sendable {
     guard n > 0 else { return nil }
     let text = String(decoding: buffer[0..<n], as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == " " }).first
     return text.flatMap { Int32($0) }
-  }
-
-  /// Writes all of `bytes` (at `offset` with pwrite, else at the file position); false with errno set.
-  static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int?) -> Bool {
-    bytes.withUnsafeBytes { buffer in
-      var done = 0
-      while done < buffer.count {
-        let n = offset.map { pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t($0 + done)) }
-          ?? write(fd, buffer.baseAddress! + done, buffer.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return false
-        }
-        done += n
-      }
-      return true
-    }
   }
 }

@@ -12,11 +12,9 @@ final class MetricsServer: @unchecked Sendable {
   private let published = Mutex("")
   private let stopping = Atomic<Bool>(false)
   private var thread: Thread?
-  let address: String
 
-  init(listeningSocket fd: Int32, address: String) {
+  init(listeningSocket fd: Int32) {
     self.fd = fd
-    self.address = address
   }
 
   func publish(_ text: String) { published.withLock { $0 = text } }

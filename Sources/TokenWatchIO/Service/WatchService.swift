@@ -93,7 +93,7 @@ public final class WatchService {
         // The metrics thread blocks in accept; the listener is opened non-blocking for epoll.
         _ = fcntl(socket.fd, F_SETFL, fcntl(socket.fd, F_GETFL) & ~O_NONBLOCK)
         let bound = socket.address
-        let metrics = MetricsServer(listeningSocket: socket.fd, address: bound.description)
+        let metrics = MetricsServer(listeningSocket: socket.fd)
         metrics.publish(snapshot().prometheusText())
         metrics.start()
         metricsServer = metrics
