@@ -19,15 +19,14 @@ public struct CheckpointMetadata: Sendable, Equatable {
 }
 
 extension CheckpointMetadata: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(createdAt)
-    w.write(events)
-    w.write(note)
-    w.dictionary(responseCooldowns)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init(createdAt: try r.read(), events: try r.natural(), note: try r.read(), responseCooldowns: try r.dictionary(EventTime.self))
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&createdAt)
+    try f.naturalField(&events)
+    try f.field(&note)
+    try f.dictionaryField(&responseCooldowns)
   }
 }
 

@@ -74,18 +74,13 @@ extension ReorderSnapshot.PendingEntry: CheckpointCodable {
 }
 
 extension ReorderSnapshot: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(newest)
-    w.write(releasedUpTo)
-    w.write(lateCount)
-    w.write(pending)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    newest = try r.read()
-    releasedUpTo = try r.read()
-    lateCount = try r.natural()
-    pending = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&newest)
+    try f.field(&releasedUpTo)
+    try f.naturalField(&lateCount)
+    try f.field(&pending)
   }
 }

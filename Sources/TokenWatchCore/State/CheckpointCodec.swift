@@ -385,6 +385,37 @@ extension CheckpointReader {
   }
 }
 
+// MARK: - Records, field by field
+
+/// Walks a record's stored properties in checkpoint order. A record lists its fields once, in a
+/// `checkpointFields(_:)` method; `CheckpointWriter` walks it to write them and
+/// `CheckpointReader` to read them back, so the two can never disagree on order or encoding.
+/// (The writer's `Failure` is `Never`: writing needs no `try`.)
+protocol CheckpointFieldVisitor {
+  associatedtype Failure: Error
+  mutating func field<V: CheckpointCodable>(_ value: inout V) throws(Failure)
+  /// A non-negative counter (an `Int`, read with `natural()`).
+  mutating func naturalField(_ value: inout Int) throws(Failure)
+  /// A `[String: V]`, key-sorted (see `CheckpointWriter.dictionary`).
+  mutating func dictionaryField<V: CheckpointCodable>(_ value: inout [String: V]) throws(Failure)
+}
+
+extension CheckpointWriter: CheckpointFieldVisitor {
+  typealias Failure = Never
+  mutating func field<V: CheckpointCodable>(_ value: inout V) { value.write(to: &self) }
+  mutating func naturalField(_ value: inout Int) { int(value) }
+  mutating func dictionaryField<V: CheckpointCodable>(_ value: inout [String: V]) { dictionary(value) }
+}
+
+extension CheckpointReader: CheckpointFieldVisitor {
+  typealias Failure = CheckpointError
+  mutating func field<V: CheckpointCodable>(_ value: inout V) throws(CheckpointError) { value = try V(from: &self) }
+  mutating func naturalField(_ value: inout Int) throws(CheckpointError) { value = try natural() }
+  mutating func dictionaryField<V: CheckpointCodable>(_ value: inout [String: V]) throws(CheckpointError) {
+    value = try dictionary(V.self)
+  }
+}
+
 // MARK: - Model values
 
 extension EventTime: CheckpointCodable {
@@ -399,96 +430,71 @@ extension Duration: CheckpointCodable {
 
 // Enum codes are fixed forever: a new case takes a new code, a removed case retires its code.
 
-extension InputFormat: CheckpointCodable {
+/// A payload-free enum written as one byte: an explicit, stable code per case, listed once in
+/// `checkpointCodes` (which drives both writing and reading). Enums with payloads keep their own
+/// `write`/`init(from:)`.
+///
+/// The table is not checked by the compiler for exhaustiveness: writing a case without a code
+/// traps, and for `CaseIterable` enums a debug assertion checks the table covers every case.
+/// Non-`CaseIterable` enums (`Outcome`, `ActorType`) rely on the pinned-code test.
+public protocol CheckpointCodedEnum: CheckpointCodable, Equatable {
+  /// Every case with its code; codes are distinct and never reused.
+  static var checkpointCodes: [(Self, UInt8)] { get }
+  /// What the enum is called in "unknown … code" errors.
+  static var checkpointName: String { get }
+  /// Whether `checkpointCodes` covers every case (known only for `CaseIterable` enums).
+  static var checkpointCodesCoverAllCases: Bool { get }
+}
+
+extension CheckpointCodedEnum {
+  public static var checkpointCodesCoverAllCases: Bool { true }
+
   public func write(to writer: inout CheckpointWriter) {
-    switch self {
-    case .entra: writer.u8(1)
-    case .graph: writer.u8(2)
-    case .okta: writer.u8(3)
-    case .native: writer.u8(4)
+    assert(Self.checkpointCodesCoverAllCases, "\(Self.self).checkpointCodes misses a case")
+    for (value, code) in Self.checkpointCodes where value == self {
+      writer.u8(code)
+      return
     }
+    preconditionFailure("\(Self.self).\(self) has no checkpoint code")
   }
 
   public init(from reader: inout CheckpointReader) throws(CheckpointError) {
-    switch try reader.u8() {
-    case 1: self = .entra
-    case 2: self = .graph
-    case 3: self = .okta
-    case 4: self = .native
-    case let code: throw reader.unknown("input format", code)
+    let code = try reader.u8()
+    for (value, known) in Self.checkpointCodes where known == code {
+      self = value
+      return
     }
+    throw reader.unknown(Self.checkpointName, code)
   }
 }
 
-extension EventKind: CheckpointCodable {
-  public func write(to writer: inout CheckpointWriter) {
-    switch self {
-    case .signIn: writer.u8(1)
-    case .access: writer.u8(2)
-    case .tokenIssued: writer.u8(3)
-    case .sessionEnd: writer.u8(4)
-    case .tokenRevoked: writer.u8(5)
-    case .userDisabled: writer.u8(6)
-    case .userEnabled: writer.u8(7)
-    case .taskEnd: writer.u8(8)
-    case .other: writer.u8(9)
-    }
-  }
-
-  public init(from reader: inout CheckpointReader) throws(CheckpointError) {
-    switch try reader.u8() {
-    case 1: self = .signIn
-    case 2: self = .access
-    case 3: self = .tokenIssued
-    case 4: self = .sessionEnd
-    case 5: self = .tokenRevoked
-    case 6: self = .userDisabled
-    case 7: self = .userEnabled
-    case 8: self = .taskEnd
-    case 9: self = .other
-    case let code: throw reader.unknown("event kind", code)
-    }
+extension CheckpointCodedEnum where Self: CaseIterable {
+  public static var checkpointCodesCoverAllCases: Bool {
+    allCases.allSatisfy { value in checkpointCodes.contains { $0.0 == value } }
   }
 }
 
-extension Outcome: CheckpointCodable {
-  public func write(to writer: inout CheckpointWriter) {
-    switch self {
-    case .success: writer.u8(1)
-    case .failure: writer.u8(2)
-    case .unknown: writer.u8(3)
-    }
-  }
-
-  public init(from reader: inout CheckpointReader) throws(CheckpointError) {
-    switch try reader.u8() {
-    case 1: self = .success
-    case 2: self = .failure
-    case 3: self = .unknown
-    case let code: throw reader.unknown("outcome", code)
-    }
-  }
+extension InputFormat: CheckpointCodedEnum {
+  public static let checkpointName = "input format"
+  public static let checkpointCodes: [(InputFormat, UInt8)] = [(.entra, 1), (.graph, 2), (.okta, 3), (.native, 4)]
 }
 
-extension ActorType: CheckpointCodable {
-  public func write(to writer: inout CheckpointWriter) {
-    switch self {
-    case .human: writer.u8(1)
-    case .agent: writer.u8(2)
-    case .service: writer.u8(3)
-    case .unknown: writer.u8(4)
-    }
-  }
+extension EventKind: CheckpointCodedEnum {
+  public static let checkpointName = "event kind"
+  public static let checkpointCodes: [(EventKind, UInt8)] = [
+    (.signIn, 1), (.access, 2), (.tokenIssued, 3), (.sessionEnd, 4), (.tokenRevoked, 5), (.userDisabled, 6),
+    (.userEnabled, 7), (.taskEnd, 8), (.other, 9),
+  ]
+}
 
-  public init(from reader: inout CheckpointReader) throws(CheckpointError) {
-    switch try reader.u8() {
-    case 1: self = .human
-    case 2: self = .agent
-    case 3: self = .service
-    case 4: self = .unknown
-    case let code: throw reader.unknown("actor type", code)
-    }
-  }
+extension Outcome: CheckpointCodedEnum {
+  public static let checkpointName = "outcome"
+  public static let checkpointCodes: [(Outcome, UInt8)] = [(.success, 1), (.failure, 2), (.unknown, 3)]
+}
+
+extension ActorType: CheckpointCodedEnum {
+  public static let checkpointName = "actor type"
+  public static let checkpointCodes: [(ActorType, UInt8)] = [(.human, 1), (.agent, 2), (.service, 3), (.unknown, 4)]
 }
 
 extension FindingSubject: CheckpointCodable {
@@ -640,21 +646,15 @@ extension UseSnapshot: CheckpointCodable {
 }
 
 extension NetworkBaseline: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(networks)
-    w.write(countries)
-    w.write(first)
-    w.write(lastInsideUse)
-    w.write(lastOutsideUse)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    networks = try r.read()
-    countries = try r.read()
-    first = try r.read()
-    lastInsideUse = try r.read()
-    lastOutsideUse = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&networks)
+    try f.field(&countries)
+    try f.field(&first)
+    try f.field(&lastInsideUse)
+    try f.field(&lastOutsideUse)
   }
 }
 
@@ -674,135 +674,93 @@ extension GeoPoint: CheckpointCodable {
 }
 
 extension RiskState: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.dictionary(contributions)
-    w.write(updatedAt)
-    w.write(recentAlerts)
-    w.write(recentRules)
-    w.write(tokens)
-    w.write(sessions)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    contributions = try r.dictionary(Double.self)
-    updatedAt = try r.read()
-    recentAlerts = try r.read()
-    recentRules = try r.read()
-    tokens = try r.read()
-    sessions = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.dictionaryField(&contributions)
+    try f.field(&updatedAt)
+    try f.field(&recentAlerts)
+    try f.field(&recentRules)
+    try f.field(&tokens)
+    try f.field(&sessions)
   }
 }
 
 extension TokenRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(user)
-    w.write(firstSeen)
-    w.write(lastUse)
-    w.write(issued)
-    w.write(task)
-    w.write(session)
-    w.write(revokedAt)
-    w.write(baseline)
-    w.write(trail)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    user = try r.read()
-    firstSeen = try r.read()
-    lastUse = try r.read()
-    issued = try r.read()
-    task = try r.read()
-    session = try r.read()
-    revokedAt = try r.read()
-    baseline = try r.read()
-    trail = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&user)
+    try f.field(&firstSeen)
+    try f.field(&lastUse)
+    try f.field(&issued)
+    try f.field(&task)
+    try f.field(&session)
+    try f.field(&revokedAt)
+    try f.field(&baseline)
+    try f.field(&trail)
   }
 }
 
 extension SessionRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(user)
-    w.write(firstSeen)
-    w.write(lastUse)
-    w.write(endedAt)
-    w.write(revokedAt)
-    w.write(baseline)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    user = try r.read()
-    firstSeen = try r.read()
-    lastUse = try r.read()
-    endedAt = try r.read()
-    revokedAt = try r.read()
-    baseline = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&user)
+    try f.field(&firstSeen)
+    try f.field(&lastUse)
+    try f.field(&endedAt)
+    try f.field(&revokedAt)
+    try f.field(&baseline)
   }
 }
 
 extension UserRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(upn)
-    w.write(actor)
-    w.write(disabledAt)
-    w.write(revokedBefore)
-    w.write(firstSignIn)
-    w.write(lastSignIn)
-    w.write(trail)
-    w.write(risk)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    upn = try r.read()
-    actor = try r.read()
-    disabledAt = try r.read()
-    revokedBefore = try r.read()
-    firstSignIn = try r.read()
-    lastSignIn = try r.read()
-    trail = try r.read()
-    risk = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&upn)
+    try f.field(&actor)
+    try f.field(&disabledAt)
+    try f.field(&revokedBefore)
+    try f.field(&firstSignIn)
+    try f.field(&lastSignIn)
+    try f.field(&trail)
+    try f.field(&risk)
   }
 }
 
 extension TaskRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(user)
-    w.write(endedAt)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    user = try r.read()
-    endedAt = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&user)
+    try f.field(&endedAt)
   }
 }
 
 extension DomainRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) {
-    w.write(firstSeen)
-    w.write(issuers)
-  }
+  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  public init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    firstSeen = try r.read()
-    issuers = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&firstSeen)
+    try f.field(&issuers)
   }
 }
 
 extension AddressEnricher.Info: CheckpointCodable {
-  func write(to w: inout CheckpointWriter) {
-    w.write(asn)
-    w.write(country)
-  }
+  func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
+  init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
 
-  init(from r: inout CheckpointReader) throws(CheckpointError) {
-    self.init()
-    asn = try r.read()
-    country = try r.read()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
+    try f.field(&asn)
+    try f.field(&country)
   }
 }
 
