@@ -17,11 +17,29 @@ public struct DetectionContext {
   public var domainName: String?
   /// The first event time of the whole stream (how long we have been watching).
   public var streamStart: EventTime
+  /// The engine's string table, which the records' strings are numbers in. The engine moves it
+  /// in for the event and out after.
+  public var strings = StringInterner()
 
   public init(event: NormalizedEvent, address: IPAddress?, streamStart: EventTime) {
     self.event = event
     self.address = address
     self.streamStart = streamStart
+  }
+
+  /// The user the event is about: its own, else its token's or session's, else its login name.
+  public var userID: String? {
+    // No closures here: one capturing `self` would copy the whole context.
+    if let user = event.user { return user }
+    if let id = token?.user, !id.isNone { return strings[id] }
+    if let id = session?.user, !id.isNone { return strings[id] }
+    return event.upn
+  }
+
+  /// The task the event's token was issued for, as the token record knows it.
+  public var tokenTask: String? {
+    guard let id = token?.task else { return nil }
+    return strings[id]
   }
 
   /// A successful (or not known to have failed) use of a credential.

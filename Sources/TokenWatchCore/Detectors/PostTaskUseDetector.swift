@@ -50,7 +50,7 @@ public struct PostTaskUseDetector: Detector {
       }
     }
     if checks.contains("task_end"), let endedAt = context.task?.endedAt, t > endedAt, let subject {
-      violations.append(Violation(reason: "task_ended", since: endedAt, severity: rule.severity, subject: subject, detail: "its task \(event.task ?? context.token?.task ?? "") ended"))
+      violations.append(Violation(reason: "task_ended", since: endedAt, severity: rule.severity, subject: subject, detail: "its task \(event.task ?? context.tokenTask ?? "") ended"))
     }
     if checks.contains("session_end"), let endedAt = context.session?.endedAt, t > endedAt, let sessionSubject, !context.sessionIsNew {
       violations.append(Violation(reason: "session_ended", since: endedAt, severity: rule.severity, subject: sessionSubject, detail: "its session ended"))
@@ -62,7 +62,7 @@ public struct PostTaskUseDetector: Detector {
     evidence.add("ended_at", time: lead.since)
     evidence.add("minutes_after", Double((t - lead.since).millis) / 60_000, decimals: 1)
     evidence.add("all_reasons", violations.map(\.reason).joined(separator: ","))
-    evidence.add("task", event.task ?? context.token?.task)
+    evidence.add("task", event.task ?? context.tokenTask)
     evidence.add("ip", event.ip)
     evidence.add("asn", event.asn.map { Int64($0) })
     evidence.add("user_agent", event.userAgent)

@@ -42,34 +42,35 @@ public struct ReplayDetector: Detector {
     let address = context.address
     var finding: Finding?
     if checksTokens, let tokenID = event.token, context.token != nil {
-      finding = check(&context.token!.baseline, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: address)
+      finding = check(&context.token!.baseline, &context.strings, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: address)
     }
     if checksSessions, let sessionID = event.session, context.session != nil {
-      let sessionFinding = check(&context.session!.baseline, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: address)
+      let sessionFinding = check(&context.session!.baseline, &context.strings, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: address)
       finding = finding ?? sessionFinding  // one alert per event: the token-level one is the stronger
     }
     return finding
   }
 
-  private func check(_ baseline: inout NetworkBaseline, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent, address: IPAddress?) -> Finding? {
+  /// `strings` is the engine's table, which the baseline's strings are numbers in.
+  private func check(_ baseline: inout NetworkBaseline, _ strings: inout StringInterner, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent, address: IPAddress?) -> Finding? {
     if baseline.isEmpty {
-      baseline.first = UseSnapshot(event)
-      baseline.add(address: address, asn: event.asn, country: event.country, limit: maxBaseline)
+      baseline.setFirst(event, strings: &strings)
+      baseline.add(address: address, asn: event.asn, country: event.country, limit: maxBaseline, strings: &strings)
       baseline.lastInsideUse = event.time
       return nil
     }
     if fromTrusted { return nil }
-    if baseline.contains(address: address, asn: event.asn, country: event.country) {
+    if baseline.contains(address: address, asn: event.asn, country: event.country, strings: strings) {
       baseline.lastInsideUse = event.time
       return nil
     }
-    if extendsBaseline(baseline, event: event) {
-      baseline.add(address: address, asn: event.asn, country: event.country, limit: maxBaseline)
+    if extendsBaseline(baseline, strings, event: event) {
+      baseline.add(address: address, asn: event.asn, country: event.country, limit: maxBaseline, strings: &strings)
       baseline.lastInsideUse = event.time
       return nil
     }
     baseline.lastOutsideUse = event.time
-    guard let first = baseline.first else { return nil }
+    guard let first = baseline.first(in: strings) else { return nil }
 
     let interleaved = baseline.lastInsideUse.map { event.time - $0 <= interleaveWindow } ?? false
     let fromHosting = event.asn.map { hosting.contains($0) } ?? false
@@ -93,9 +94,8 @@ public struct ReplayDetector: Detector {
     return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
   }
 
-  private func extendsBaseline(_ baseline: NetworkBaseline, event: NormalizedEvent) -> Bool {
-    guard event.kind != .access else { return false }
-    if let known = baseline.first?.device, let device = event.device, known == device { return true }
-    return false
+  private func extendsBaseline(_ baseline: NetworkBaseline, _ strings: StringInterner, event: NormalizedEvent) -> Bool {
+    guard event.kind != .access, let device = event.device else { return false }
+    return baseline.firstDeviceIs(device, in: strings)
   }
 }

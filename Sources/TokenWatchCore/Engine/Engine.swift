@@ -15,6 +15,9 @@ public struct Engine {
   var domains: KeyedStore<DomainRecord>
   var suppression: [String: SuppressionWindow] = [:]
   var addresses: AddressEnricher
+  /// The strings that token and session records hold by number (users, sessions, tasks, the
+  /// first use's address, country, city, user agent and device). Swept in housekeeping.
+  var strings = StringInterner()
 
   var streamStart: EventTime?
   var lastHousekeeping = EventTime.distantPast
@@ -80,6 +83,9 @@ public struct Engine {
     counters.events[event.sourceDetail, default: 0] += 1
 
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
+    // Moved, not copied, into the context, where the detectors and `applyFacts` intern through
+    // it; moved back at the end.
+    swap(&context.strings, &strings)
     var tokenSlot: Int?
     if let id = event.token {
       let out = tokens.checkOut(id, at: t)
@@ -93,12 +99,13 @@ public struct Engine {
       if out.created { context.session!.firstSeen = t }
     }
     var userSlot: Int?
-    if let id = event.user ?? context.token?.user ?? context.session?.user ?? event.upn {
+    let userID = context.userID
+    if let id = userID {
       let out = users.checkOut(id, at: t)
       (userSlot, context.user) = (out.slot, out.record)
     }
     var taskSlot: Int?
-    if let id = event.task ?? context.token?.task {
+    if let id = event.task ?? context.tokenTask {
       let out = tasks.checkOut(id, at: t)
       (taskSlot, context.task) = (out.slot, out.record)
     }
@@ -116,9 +123,10 @@ public struct Engine {
     if let slot = domainSlot { domains.put(context.domain!, slot) }
     var user = context.user
     for (rule, finding) in findings {
-      emit(finding, rule: rule, event: event, context: context, user: &user, late: late, into: &output)
+      emit(finding, rule: rule, event: event, userID: userID, user: &user, late: late, into: &output)
     }
     if let slot = userSlot { users.put(user!, slot) }
+    swap(&context.strings, &strings)
   }
 
   /// What a shard learns from another shard's event: the state every shard shares (the address
@@ -145,14 +153,14 @@ public struct Engine {
     let isUse = context.isUse
     // In place (`context.token!.x = …`): copying a record out and back retains every field.
     if context.token != nil {
-      if let user = event.user { context.token!.user = user }
-      if let session = event.session { context.token!.session = session }
-      if let task = event.task { context.token!.task = task }
+      if let user = event.user { context.strings.update(&context.token!.user, to: user) }
+      if let session = event.session { context.strings.update(&context.token!.session, to: session) }
+      if let task = event.task { context.strings.update(&context.token!.task, to: task) }
       if (event.kind == .signIn || event.kind == .tokenIssued) && event.outcome != .failure { context.token!.issued = true }
       if isUse, (context.token!.lastUse ?? .distantPast) < t { context.token!.lastUse = t }
     }
     if context.session != nil {
-      if let user = event.user { context.session!.user = user }
+      if let user = event.user { context.strings.update(&context.session!.user, to: user) }
       if isUse, (context.session!.lastUse ?? .distantPast) < t { context.session!.lastUse = t }
     }
     if context.user != nil {
@@ -182,9 +190,9 @@ public struct Engine {
     }
   }
 
-  private mutating func emit(_ finding: Finding, rule: CompiledRule, event: NormalizedEvent, context: DetectionContext, user: inout UserRecord?, late: Bool, into output: inout [EngineRecord]) {
+  /// `userID` is the event's user as `DetectionContext.userID` found it.
+  private mutating func emit(_ finding: Finding, rule: CompiledRule, event: NormalizedEvent, userID: String?, user: inout UserRecord?, late: Bool, into output: inout [EngineRecord]) {
     let t = event.time
-    let userID = event.user ?? context.token?.user ?? context.session?.user ?? event.upn
     let suppressionKey = rule.id + "|" + finding.subject.kind + "|" + finding.subject.id
     if var window = suppression[suppressionKey], t < window.end {
       window.count += 1
@@ -255,7 +263,17 @@ public struct Engine {
     tasks.expire(now: now)
     domains.expire(now: now)
     addresses.expire(now: now)
+    if strings.sweepIsDue { sweepStrings() }
     closeSuppressionWindows(endingBy: now, into: &output)
+  }
+
+  /// Frees the strings no token or session record holds any more (those of expired and evicted
+  /// records). Runs between events, when every record is in its store.
+  mutating func sweepStrings() {
+    var marks = strings.makeMarks()
+    tokens.forEachRecord { record, _ in record.markStrings(&marks) }
+    sessions.forEachRecord { record, _ in record.markStrings(&marks) }
+    strings.sweep(keeping: marks)
   }
 
   private mutating func closeSuppressionWindows(endingBy now: EventTime, into output: inout [EngineRecord]) {

@@ -124,8 +124,8 @@ extension Engine {
   }
 
   func writeCheckpoint(to w: inout CheckpointWriter) {
-    tokens.writeCheckpoint(to: &w)
-    sessions.writeCheckpoint(to: &w)
+    tokens.writeCheckpoint(to: &w, strings: strings)
+    sessions.writeCheckpoint(to: &w, strings: strings)
     users.writeCheckpoint(to: &w)
     tasks.writeCheckpoint(to: &w)
     domains.writeCheckpoint(to: &w)
@@ -152,8 +152,9 @@ extension Engine {
   init(ruleSet: RuleSet, restoringFrom r: inout CheckpointReader) throws(CheckpointError) {
     self.init(ruleSet: ruleSet)
     let limits = ruleSet.state
-    tokens = try KeyedStore(restoring: &r, limit: limits.tokens, what: "tokens")
-    sessions = try KeyedStore(restoring: &r, limit: limits.sessions, what: "sessions")
+    // The records' strings are interned as they are read (the numbering is this engine's own).
+    tokens = try KeyedStore(restoring: &r, limit: limits.tokens, what: "tokens", strings: &strings)
+    sessions = try KeyedStore(restoring: &r, limit: limits.sessions, what: "sessions", strings: &strings)
     users = try KeyedStore(restoring: &r, limit: limits.users, what: "users")
     tasks = try KeyedStore(restoring: &r, limit: limits.tasks, what: "tasks")
     domains = try KeyedStore(restoring: &r, limit: limits.domains, what: "domains")
@@ -180,16 +181,17 @@ extension Engine {
   }
 }
 
-extension KeyedStore where Record: CheckpointCodable {
-  func writeCheckpoint(to w: inout CheckpointWriter) {
+extension KeyedStore {
+  /// Entries from least to most recently seen (key, last seen, record), then the eviction and
+  /// expiration counters.
+  func writeCheckpoint(to w: inout CheckpointWriter, record writeRecord: (Record, inout CheckpointWriter) -> Void) {
     w.count(count)
     var i = oldest
     while i >= 0 {
-      let slot = slots[Int(i)]
-      w.uniqueString(slot.key)
-      w.write(slot.lastSeen)
-      slot.record.write(to: &w)
-      i = slot.newer
+      w.uniqueString(slots[Int(i)].key)
+      w.write(slots[Int(i)].lastSeen)
+      writeRecord(slots[Int(i)].record, &w)
+      i = slots[Int(i)].newer
     }
     w.write(evictions)
     w.write(expirations)
@@ -197,7 +199,10 @@ extension KeyedStore where Record: CheckpointCodable {
 
   /// Entries are replayed from least to most recently seen, so the recency order (which decides
   /// eviction and expiry) comes back exactly; beyond `limit.maxEntries`, the oldest are evicted.
-  init(restoring r: inout CheckpointReader, limit: StatePolicy.Limit, what: String) throws(CheckpointError) {
+  init(
+    restoring r: inout CheckpointReader, limit: StatePolicy.Limit, what: String,
+    record readRecord: (inout CheckpointReader) throws(CheckpointError) -> Record
+  ) throws(CheckpointError) {
     self.init(maxEntries: limit.maxEntries, ttl: limit.ttl)
     // Each entry is at least a key length, a time and a record: three bytes.
     let n = try r.count(minimumElementBytes: 3)
@@ -205,7 +210,7 @@ extension KeyedStore where Record: CheckpointCodable {
       let at = r.position
       let key = try r.string()
       let lastSeen: EventTime = try r.read()
-      let record = try Record(from: &r)
+      let record = try readRecord(&r)
       guard slot(of: key) == nil else {
         throw CheckpointError(.corrupt, "checkpoint is corrupt: key \"\(key)\" appears twice in \(what) at byte \(at)", offset: at)
       }
@@ -216,5 +221,27 @@ extension KeyedStore where Record: CheckpointCodable {
     guard !overflow else { throw r.corrupt("eviction count out of range in \(what)") }
     evictions = total
     expirations = try r.natural()
+  }
+}
+
+extension KeyedStore where Record: CheckpointCodable {
+  func writeCheckpoint(to w: inout CheckpointWriter) {
+    writeCheckpoint(to: &w) { record, w in record.write(to: &w) }
+  }
+
+  init(restoring r: inout CheckpointReader, limit: StatePolicy.Limit, what: String) throws(CheckpointError) {
+    try self.init(restoring: &r, limit: limit, what: what) { (r: inout CheckpointReader) throws(CheckpointError) in try Record(from: &r) }
+  }
+}
+
+extension KeyedStore where Record: InternedCheckpointCodable {
+  func writeCheckpoint(to w: inout CheckpointWriter, strings: StringInterner) {
+    writeCheckpoint(to: &w) { record, w in record.write(to: &w, strings: strings) }
+  }
+
+  init(restoring r: inout CheckpointReader, limit: StatePolicy.Limit, what: String, strings: inout StringInterner) throws(CheckpointError) {
+    try self.init(restoring: &r, limit: limit, what: what) { (r: inout CheckpointReader) throws(CheckpointError) in
+      try Record(from: &r, strings: &strings)
+    }
   }
 }

@@ -141,6 +141,12 @@ public struct CheckpointReader: Sendable {
     CheckpointError(.corrupt, "checkpoint is corrupt: \(what) at byte \(base + position)", offset: base + position)
   }
 
+  /// A "corrupt" error about the value that starts at `offset` (the reader moves back to it).
+  mutating func corrupt(_ what: String, at offset: Int) -> CheckpointError {
+    position = offset
+    return corrupt(what)
+  }
+
   private func truncated(_ what: String) -> CheckpointError {
     CheckpointError(.corrupt, "checkpoint is corrupt: payload ends in the middle of \(what) at byte \(base + position)", offset: base + position)
   }
@@ -398,6 +404,13 @@ protocol CheckpointFieldVisitor {
   mutating func naturalField(_ value: inout Int) throws(Failure)
   /// A `[String: V]`, key-sorted (see `CheckpointWriter.dictionary`).
   mutating func dictionaryField<V: CheckpointCodable>(_ value: inout [String: V]) throws(Failure)
+  /// A string kept as its number in `strings`, written as the `String?` it stands for (so the
+  /// file never depends on how strings happened to be numbered).
+  mutating func stringField(_ id: inout InternedString, in strings: inout StringInterner) throws(Failure)
+  /// A field kept in a compact form and written in a plain one, `V`: `plain` gives the value to
+  /// write; `restore` takes the value read and returns false if the compact form cannot hold it
+  /// (the checkpoint is then corrupt: `what` names the field in the error).
+  mutating func plainField<V: CheckpointCodable>(_ what: String, _ plain: () -> V, restore: (V) -> Bool) throws(Failure)
 }
 
 extension CheckpointWriter: CheckpointFieldVisitor {
@@ -405,6 +418,8 @@ extension CheckpointWriter: CheckpointFieldVisitor {
   mutating func field<V: CheckpointCodable>(_ value: inout V) { value.write(to: &self) }
   mutating func naturalField(_ value: inout Int) { int(value) }
   mutating func dictionaryField<V: CheckpointCodable>(_ value: inout [String: V]) { dictionary(value) }
+  mutating func stringField(_ id: inout InternedString, in strings: inout StringInterner) { write(strings[id]) }
+  mutating func plainField<V: CheckpointCodable>(_ what: String, _ plain: () -> V, restore: (V) -> Bool) { write(plain()) }
 }
 
 extension CheckpointReader: CheckpointFieldVisitor {
@@ -414,6 +429,20 @@ extension CheckpointReader: CheckpointFieldVisitor {
   mutating func dictionaryField<V: CheckpointCodable>(_ value: inout [String: V]) throws(CheckpointError) {
     value = try dictionary(V.self)
   }
+  mutating func stringField(_ id: inout InternedString, in strings: inout StringInterner) throws(CheckpointError) {
+    id = strings.intern(try read(String?.self))
+  }
+  mutating func plainField<V: CheckpointCodable>(_ what: String, _ plain: () -> V, restore: (V) -> Bool) throws(CheckpointError) {
+    let at = position
+    guard restore(try V(from: &self)) else { throw corrupt("\(what) out of range", at: at) }
+  }
+}
+
+/// A record that holds strings as numbers in the engine's `StringInterner`: written with the
+/// strings themselves, read back by interning them.
+protocol InternedCheckpointCodable {
+  func write(to writer: inout CheckpointWriter, strings: StringInterner)
+  init(from reader: inout CheckpointReader, strings: inout StringInterner) throws(CheckpointError)
 }
 
 // MARK: - Model values
@@ -421,6 +450,18 @@ extension CheckpointReader: CheckpointFieldVisitor {
 extension EventTime: CheckpointCodable {
   public func write(to writer: inout CheckpointWriter) { writer.int64(millis) }
   public init(from reader: inout CheckpointReader) throws(CheckpointError) { self.init(millis: try reader.int64()) }
+}
+
+/// Written as the `EventTime?` it stands for; the one time it cannot hold is refused.
+extension OptionalEventTime: CheckpointCodable {
+  public func write(to writer: inout CheckpointWriter) { writer.write(value) }
+
+  public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+    let at = reader.position
+    let time: EventTime? = try reader.read()
+    guard time?.millis != OptionalEventTime.absentMillis else { throw reader.corrupt("time out of range", at: at) }
+    self.init(time)
+  }
 }
 
 extension Duration: CheckpointCodable {
@@ -645,16 +686,15 @@ extension UseSnapshot: CheckpointCodable {
   }
 }
 
-extension NetworkBaseline: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
-
-  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
-    try f.field(&networks)
-    try f.field(&countries)
-    try f.field(&first)
-    try f.field(&lastInsideUse)
-    try f.field(&lastOutsideUse)
+extension NetworkBaseline {
+  /// The same bytes as the plain form it replaced: networks, countries, first use, last inside
+  /// and outside use.
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure) {
+    try f.plainField("network prefix", { networks }, restore: { restoreNetworks($0) })
+    try f.plainField("countries", { countries(in: strings) }, restore: { restoreCountries($0, strings: &strings) })
+    try f.plainField("first use time", { first(in: strings) }, restore: { restoreFirst($0, strings: &strings) })
+    try f.field(&lastInsideUseTime)
+    try f.field(&lastOutsideUseTime)
   }
 }
 
@@ -687,34 +727,48 @@ extension RiskState: CheckpointCodable {
   }
 }
 
-extension TokenRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
+extension TokenRecord: InternedCheckpointCodable {
+  func write(to w: inout CheckpointWriter, strings: StringInterner) {
+    var (copy, strings) = (self, strings)
+    copy.checkpointFields(&w, strings: &strings)
+  }
 
-  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
-    try f.field(&user)
+  init(from r: inout CheckpointReader, strings: inout StringInterner) throws(CheckpointError) {
+    self.init()
+    try checkpointFields(&r, strings: &strings)
+  }
+
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure) {
+    try f.stringField(&user, in: &strings)
     try f.field(&firstSeen)
-    try f.field(&lastUse)
+    try f.field(&lastUseTime)
     try f.field(&issued)
-    try f.field(&task)
-    try f.field(&session)
-    try f.field(&revokedAt)
-    try f.field(&baseline)
+    try f.stringField(&task, in: &strings)
+    try f.stringField(&session, in: &strings)
+    try f.field(&revokedAtTime)
+    try baseline.checkpointFields(&f, strings: &strings)
     try f.field(&trail)
   }
 }
 
-extension SessionRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
+extension SessionRecord: InternedCheckpointCodable {
+  func write(to w: inout CheckpointWriter, strings: StringInterner) {
+    var (copy, strings) = (self, strings)
+    copy.checkpointFields(&w, strings: &strings)
+  }
 
-  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
-    try f.field(&user)
+  init(from r: inout CheckpointReader, strings: inout StringInterner) throws(CheckpointError) {
+    self.init()
+    try checkpointFields(&r, strings: &strings)
+  }
+
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure) {
+    try f.stringField(&user, in: &strings)
     try f.field(&firstSeen)
-    try f.field(&lastUse)
-    try f.field(&endedAt)
-    try f.field(&revokedAt)
-    try f.field(&baseline)
+    try f.field(&lastUseTime)
+    try f.field(&endedAtTime)
+    try f.field(&revokedAtTime)
+    try baseline.checkpointFields(&f, strings: &strings)
   }
 }
 

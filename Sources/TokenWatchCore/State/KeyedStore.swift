@@ -1,3 +1,6 @@
+/// `Slot.newer` of a slot on the free list.
+private let freeSlotMark = Int32.min
+
 /// Records that a `KeyedStore` can hold: a fresh one is made on first sight of a key.
 public protocol StateRecord {
   init()
@@ -7,17 +10,21 @@ public protocol StateRecord {
 /// been seen for `ttl` of event time, least recently seen first when full. Slots live in one
 /// array linked into a recency list by index, so touching a key is a hash lookup and two
 /// pointer swaps, and expiry walks from the stale end only.
+///
+/// Memory is what bounds the token store (millions of entries), so each key is kept once, in
+/// its slot, the index holds only hashes and slot numbers (see `SlotIndex`), and the slots grow
+/// a page at a time (see `PagedArray`). Nothing is reserved up front.
 public struct KeyedStore<Record: StateRecord> {
   struct Slot {
     var key: String
     var record: Record
     var lastSeen: EventTime
-    var newer: Int32  // towards the most recently seen
+    var newer: Int32  // towards the most recently seen; `freeSlotMark` in a free slot
     var older: Int32
   }
 
-  private var index: [String: Int32] = [:]
-  private(set) var slots: [Slot] = []
+  private var index = SlotIndex()
+  private(set) var slots = PagedArray<Slot>()
   private var freeSlots: [Int32] = []
   private var newest: Int32 = -1
   private(set) var oldest: Int32 = -1
@@ -37,12 +44,17 @@ public struct KeyedStore<Record: StateRecord> {
 
   public var count: Int { index.count }
 
-  public func slot(of key: String) -> Int? { index[key].map(Int.init) }
+  public func slot(of key: String) -> Int? { find(key, hash: SlotIndex.hash(key)).map(Int.init) }
+
+  private func find(_ key: String, hash: UInt32) -> Int32? {
+    index.find(hash: hash) { slots[Int($0)].key == key }
+  }
 
   /// The slot for `key`, created if missing (evicting the least recently seen record when full),
   /// and marked as seen at `time`. `created` tells whether the record is new.
   public mutating func touch(_ key: String, at time: EventTime) -> (slot: Int, created: Bool) {
-    if let existing = index[key] {
+    let hash = SlotIndex.hash(key)
+    if let existing = find(key, hash: hash) {
       let i = Int(existing)
       if time > slots[i].lastSeen { slots[i].lastSeen = time }
       moveToNewest(existing)
@@ -58,10 +70,11 @@ public struct KeyedStore<Record: StateRecord> {
       i = reused
       slots[Int(i)] = slot
     } else {
+      precondition(slots.count < Int(Int32.max), "store full")
       i = Int32(slots.count)
       slots.append(slot)
     }
-    index[key] = i
+    index.insert(hash: hash, slot: i)
     linkAsNewest(i)
     return (Int(i), true)
   }
@@ -102,22 +115,20 @@ public struct KeyedStore<Record: StateRecord> {
 
   /// Keys and records, ordered by key so that anything derived from them is deterministic.
   public func sortedEntries() -> [(key: String, record: Record, lastSeen: EventTime)] {
-    index.keys.sorted().map { key in
-      let slot = slots[Int(index[key]!)]
-      return (key, slot.record, slot.lastSeen)
-    }
+    slots.filter { $0.newer != freeSlotMark }.sorted { $0.key < $1.key }.map { ($0.key, $0.record, $0.lastSeen) }
   }
 
-  /// Visits every record, in no particular order (for counts and sums only).
+  /// Visits every record, in no particular order (for counts, sums and marks only).
   public func forEachRecord(_ body: (Record, EventTime) -> Void) {
-    for i in index.values { body(slots[Int(i)].record, slots[Int(i)].lastSeen) }
+    for i in 0..<slots.count where slots[i].newer != freeSlotMark { body(slots[i].record, slots[i].lastSeen) }
   }
 
   private mutating func remove(_ i: Int32) {
     unlink(i)
-    index[slots[Int(i)].key] = nil
+    index.remove(hash: SlotIndex.hash(slots[Int(i)].key), slot: i)
     slots[Int(i)].record = Record()
     slots[Int(i)].key = ""
+    slots[Int(i)].newer = freeSlotMark
     freeSlots.append(i)
   }
 

@@ -33,41 +33,6 @@ public struct UseSnapshot: Sendable, Equatable {
   }
 }
 
-/// The networks and countries a token or session is known to belong to. Networks are kept both
-/// as ASNs and as address prefixes, so a use that arrives without an ASN (Graph activity logs
-/// carry none) is still compared with the prefixes it was seen from.
-public struct NetworkBaseline: Sendable {
-  public var networks: [NetworkKey] = []
-  public var countries: [String] = []
-  public var first: UseSnapshot?
-  /// The last successful use from inside the baseline (for interleaving).
-  public var lastInsideUse: EventTime?
-  /// The last use from outside it.
-  public var lastOutsideUse: EventTime?
-
-  public var isEmpty: Bool { first == nil }
-
-  public func contains(address: IPAddress?, asn: UInt32?, country: String?) -> Bool {
-    var networkKnown = true
-    if let asn, asn != 0 {
-      networkKnown = networks.contains(.asn(asn))
-    } else if let prefix = address?.networkPrefix {
-      networkKnown = networks.contains(.prefix(prefix))
-    }
-    let countryKnown = country.map { countries.isEmpty || countries.contains($0) } ?? true
-    return networkKnown && countryKnown
-  }
-
-  public mutating func add(address: IPAddress?, asn: UInt32?, country: String?, limit: Int) {
-    func insert(_ key: NetworkKey) {
-      if !networks.contains(key), networks.count < limit * 2 { networks.append(key) }
-    }
-    if let asn, asn != 0 { insert(.asn(asn)) }
-    if let prefix = address?.networkPrefix { insert(.prefix(prefix)) }
-    if let country, !countries.contains(country), countries.count < limit { countries.append(country) }
-  }
-}
-
 /// A located sighting for impossible travel.
 public struct GeoPoint: Sendable, Equatable {
   public var time: EventTime
@@ -78,29 +43,70 @@ public struct GeoPoint: Sendable, Equatable {
   public var ip: String?
 }
 
+/// What is known about one token. There can be millions, so times are `OptionalEventTime`s and
+/// strings numbers in the engine's `StringInterner` (`Engine.strings`): 128 bytes instead of 240.
 public struct TokenRecord: StateRecord, Sendable {
-  public var user: String?
   public var firstSeen = EventTime.distantPast
-  /// The last successful use before the current event (dormancy).
-  public var lastUse: EventTime?
+  var lastUseTime = OptionalEventTime.none
+  var revokedAtTime = OptionalEventTime.none
+  public var trail: [GeoPoint] = []
+  public var baseline = NetworkBaseline()
+  public var user = InternedString.none
+  public var task = InternedString.none
+  public var session = InternedString.none
   /// A sign-in or token grant issued this token (so later accesses with it are not forged).
   public var issued = false
-  public var task: String?
-  public var session: String?
-  public var revokedAt: EventTime?
-  public var baseline = NetworkBaseline()
-  public var trail: [GeoPoint] = []
   public init() {}
+
+  /// The last successful use before the current event (dormancy).
+  public var lastUse: EventTime? {
+    get { lastUseTime.value }
+    set { lastUseTime = OptionalEventTime(newValue) }
+  }
+
+  public var revokedAt: EventTime? {
+    get { revokedAtTime.value }
+    set { revokedAtTime = OptionalEventTime(newValue) }
+  }
+
+  /// Every string number the record holds (for `StringInterner.sweep`).
+  func markStrings(_ marks: inout InternedStringMarks) {
+    marks.insert(user)
+    marks.insert(task)
+    marks.insert(session)
+    baseline.markStrings(&marks)
+  }
 }
 
+/// What is known about one session; compact like `TokenRecord`.
 public struct SessionRecord: StateRecord, Sendable {
-  public var user: String?
   public var firstSeen = EventTime.distantPast
-  public var lastUse: EventTime?
-  public var endedAt: EventTime?
-  public var revokedAt: EventTime?
+  var lastUseTime = OptionalEventTime.none
+  var endedAtTime = OptionalEventTime.none
+  var revokedAtTime = OptionalEventTime.none
   public var baseline = NetworkBaseline()
+  public var user = InternedString.none
   public init() {}
+
+  public var lastUse: EventTime? {
+    get { lastUseTime.value }
+    set { lastUseTime = OptionalEventTime(newValue) }
+  }
+
+  public var endedAt: EventTime? {
+    get { endedAtTime.value }
+    set { endedAtTime = OptionalEventTime(newValue) }
+  }
+
+  public var revokedAt: EventTime? {
+    get { revokedAtTime.value }
+    set { revokedAtTime = OptionalEventTime(newValue) }
+  }
+
+  func markStrings(_ marks: inout InternedStringMarks) {
+    marks.insert(user)
+    baseline.markStrings(&marks)
+  }
 }
 
 public struct UserRecord: StateRecord, Sendable {

@@ -20,6 +20,21 @@ private func roundTrip<T: CheckpointCodable>(_ value: T) throws -> T {
   return decoded
 }
 
+/// The same for records that hold interned strings: written with `strings`, read back into a
+/// fresh interner (as a restarted engine does), written again from that one.
+private func roundTrip<T: InternedCheckpointCodable>(_ value: T, strings: StringInterner) throws -> (T, StringInterner) {
+  var writer = CheckpointWriter()
+  value.write(to: &writer, strings: strings)
+  var reader = CheckpointReader(writer.bytes)
+  var restored = StringInterner()
+  let decoded = try T(from: &reader, strings: &restored)
+  #expect(reader.isAtEnd)
+  var again = CheckpointWriter()
+  decoded.write(to: &again, strings: restored)
+  #expect(again.bytes == writer.bytes)
+  return (decoded, restored)
+}
+
 private func encoded<T: CheckpointCodable>(_ value: T) -> [UInt8] {
   var writer = CheckpointWriter()
   value.write(to: &writer)
@@ -71,11 +86,20 @@ private func snapshot(_ time: EventTime, ip: String?) -> UseSnapshot {
   UseSnapshot(time: time, ip: ip, asn: 7922, country: "US", city: nil, userAgent: "Mozilla/5.0", device: nil)
 }
 
-private func baseline() -> NetworkBaseline {
+/// The plain form of `baseline(_:)`'s networks, as a checkpoint holds them.
+private let baselineNetworks: [NetworkKey] = [
+  .asn(7922), .prefix(IPAddress("2001:db8:abcd:12::1")!.networkPrefix), .prefix(IPAddress("81.2.3.4")!.networkPrefix), .asn(0),
+]
+
+/// Three networks more than a baseline keeps inline, and a second country, so that the spill
+/// array is written and read too.
+private func baseline(_ strings: inout StringInterner) -> NetworkBaseline {
   var b = NetworkBaseline()
-  b.networks = [.asn(7922), .prefix(IPAddress("2001:db8:abcd:12::1")!.networkPrefix), .prefix(IPAddress("81.2.3.4")!.networkPrefix), .asn(0)]
-  b.countries = ["US", "DE"]
-  b.first = snapshot(t0, ip: "81.2.3.4")
+  let restored = (
+    b.restoreNetworks(baselineNetworks), b.restoreCountries(["US", "DE"], strings: &strings),
+    b.restoreFirst(snapshot(t0, ip: "81.2.3.4"), strings: &strings)
+  )
+  #expect(restored == (true, true, true))
   b.lastInsideUse = t0 + .minutes(5)
   b.lastOutsideUse = nil
   return b
@@ -293,36 +317,41 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
   }
 
   @Test func stateRecordsRoundTripWithNonDefaultValues() throws {
+    var strings = StringInterner()
     var token = TokenRecord()
-    token.user = "u1"
+    token.user = strings.intern("u1")
     token.firstSeen = t0
     token.lastUse = t0 + .hours(1)
     token.issued = true
-    token.task = "task"
-    token.session = nil
+    token.task = strings.intern("task")
+    token.session = .none
     token.revokedAt = EventTime(millis: -1)
-    token.baseline = baseline()
+    token.baseline = baseline(&strings)
     token.trail = [geo(0), geo(7)]
-    let t = try roundTrip(token)
-    #expect(t.user == "u1" && t.firstSeen == t0 && t.lastUse == t0 + .hours(1) && t.issued && t.task == "task" && t.session == nil)
+    let (t, tokenStrings) = try roundTrip(token, strings: strings)
+    #expect(tokenStrings[t.user] == "u1" && t.firstSeen == t0 && t.lastUse == t0 + .hours(1) && t.issued)
+    #expect(tokenStrings[t.task] == "task" && t.session == .none)
     #expect(t.revokedAt == EventTime(millis: -1))
     #expect(t.baseline.networks == token.baseline.networks)
+    #expect(t.baseline.networks == baselineNetworks)
     #expect(t.baseline.networks[1] == .prefix(IPAddress("2001:db8:abcd::")!))
-    #expect(t.baseline.countries == ["US", "DE"])
-    #expect(t.baseline.first == token.baseline.first)
+    #expect(t.baseline.countries(in: tokenStrings) == ["US", "DE"])
+    #expect(t.baseline.first(in: tokenStrings) == token.baseline.first(in: strings))
+    #expect(t.baseline.first(in: tokenStrings) == snapshot(t0, ip: "81.2.3.4"))
     #expect(t.baseline.lastInsideUse == t0 + .minutes(5) && t.baseline.lastOutsideUse == nil)
     #expect(t.trail == token.trail)
     #expect(t.trail[0].longitude == -1e308)
 
     var session = SessionRecord()
-    session.user = "u2"
+    session.user = strings.intern("u2")
     session.firstSeen = t0
     session.lastUse = t0
     session.endedAt = t0 + .days(1)
     session.revokedAt = t0 + .days(2)
-    session.baseline = baseline()
-    let s = try roundTrip(session)
-    #expect(s.user == "u2" && s.endedAt == t0 + .days(1) && s.revokedAt == t0 + .days(2) && s.baseline.networks == session.baseline.networks)
+    session.baseline = baseline(&strings)
+    let (s, sessionStrings) = try roundTrip(session, strings: strings)
+    #expect(sessionStrings[s.user] == "u2" && s.endedAt == t0 + .days(1) && s.revokedAt == t0 + .days(2))
+    #expect(s.baseline.networks == session.baseline.networks)
 
     var user = UserRecord()
     user.upn = "ådmin@contoso.example"
@@ -379,6 +408,96 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
     #expect(try roundTrip(reorder) == reorder)
   }
 
+  /// The compact records (interned strings, packed networks, 8-byte optional times) write
+  /// exactly the bytes of the plain fields they replaced, so the format version did not change.
+  @Test func compactRecordsWriteTheBytesOfThePlainForm() throws {
+    var strings = StringInterner()
+    var token = TokenRecord()
+    token.user = strings.intern("u1")
+    token.firstSeen = t0
+    token.lastUse = t0 + .hours(1)
+    token.task = strings.intern("task")
+    token.baseline = baseline(&strings)
+    token.trail = [geo(3)]
+    var compact = CheckpointWriter()
+    token.write(to: &compact, strings: strings)
+
+    var plain = CheckpointWriter()
+    plain.write(String?("u1"))
+    plain.write(t0)
+    plain.write(EventTime?(t0 + .hours(1)))
+    plain.write(false)
+    plain.write(String?("task"))
+    plain.write(String?.none)
+    plain.write(EventTime?.none)
+    plain.write(baselineNetworks)
+    plain.write(["US", "DE"])
+    plain.write(UseSnapshot?(snapshot(t0, ip: "81.2.3.4")))
+    plain.write(EventTime?(t0 + .minutes(5)))
+    plain.write(EventTime?.none)
+    plain.write([geo(3)])
+    #expect(compact.bytes == plain.bytes)
+
+    var session = SessionRecord()
+    var sessionBytes = CheckpointWriter()
+    session.endedAt = t0
+    session.write(to: &sessionBytes, strings: strings)
+    var sessionPlain = CheckpointWriter()
+    sessionPlain.write(String?.none)
+    sessionPlain.write(EventTime.distantPast)
+    sessionPlain.write(EventTime?.none)
+    sessionPlain.write(EventTime?(t0))
+    sessionPlain.write(EventTime?.none)
+    sessionPlain.write([NetworkKey]())
+    sessionPlain.write([String]())
+    sessionPlain.write(UseSnapshot?.none)
+    sessionPlain.write(EventTime?.none)
+    sessionPlain.write(EventTime?.none)
+    #expect(sessionBytes.bytes == sessionPlain.bytes)
+  }
+
+  /// What the plain form could hold and the compact one cannot (only a hand-made file has it)
+  /// is refused as corrupt, never silently changed.
+  @Test func valuesTheCompactFormCannotHoldAreRefused() throws {
+    func decodeToken(_ w: CheckpointWriter) -> CheckpointError? {
+      var reader = CheckpointReader(w.bytes)
+      var strings = StringInterner()
+      do {
+        _ = try TokenRecord(from: &reader, strings: &strings)
+        return nil
+      } catch {
+        return error
+      }
+    }
+    func token(lastUse: EventTime?, networks: [NetworkKey], first: UseSnapshot?) -> CheckpointWriter {
+      var w = CheckpointWriter()
+      w.write(String?.none)
+      w.write(t0)
+      w.write(lastUse)
+      w.write(false)
+      w.write(String?.none)
+      w.write(String?.none)
+      w.write(EventTime?.none)
+      w.write(networks)
+      w.write([String]())
+      w.write(first)
+      w.write(EventTime?.none)
+      w.write(EventTime?.none)
+      w.write([GeoPoint]())
+      return w
+    }
+    #expect(decodeToken(token(lastUse: t0, networks: baselineNetworks, first: snapshot(t0, ip: nil))) == nil)
+    // A prefix that is not a /24 or /48 (a baseline only learns those).
+    let host = token(lastUse: nil, networks: [.asn(1), .prefix(IPAddress("10.1.2.3")!)], first: nil)
+    #expect(decodeToken(host)?.reason.hasPrefix("checkpoint is corrupt: network prefix out of range at byte") == true)
+    #expect(decodeToken(token(lastUse: nil, networks: [.prefix(IPAddress("2001:db8:1:2::")!)], first: nil))?.kind == .corrupt)
+    // The one time `OptionalEventTime` keeps for "none".
+    let never = EventTime(millis: Int64.min)
+    let lastUse = try #require(decodeToken(token(lastUse: never, networks: [], first: nil)))
+    #expect(lastUse.reason.hasPrefix("checkpoint is corrupt: time out of range at byte"))
+    #expect(decodeToken(token(lastUse: nil, networks: [], first: snapshot(never, ip: nil)))?.reason.contains("first use time out of range") == true)
+  }
+
   /// A new stored property must be added to the codec (and this count), or it would silently be
   /// lost across a restart.
   @Test func theCodecCoversEveryStoredProperty() {
@@ -392,7 +511,10 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
     #expect(fields(TaskRecord()).count == 2)
     #expect(fields(DomainRecord()).count == 2)
     #expect(fields(RiskState()).count == 6)
-    #expect(fields(NetworkBaseline()).count == 5)
+    // Seven stored, five written: the inline networks, the spill array and the first country
+    // are written together as the network and country lists.
+    #expect(fields(NetworkBaseline()).count == 7)
+    #expect(fields(InternedUse()).count == 8)  // `UseSnapshot`'s 7, its `asn?` stored as two
     #expect(fields(geo(0)).count == 6)
     #expect(fields(snapshot(t0, ip: nil)).count == 7)
     #expect(fields(AddressEnricher.Info()).count == 2)
@@ -400,8 +522,9 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
     #expect(fields(EngineCounters()).count == 4)
     #expect(fields(ReorderSnapshot()).count == 4)
     // The engine's state: the five stores, suppression, addresses, stream start, housekeeping,
-    // counters and shard, besides the rule set, detectors and scorer rebuilt from the rules.
-    #expect(fields(Engine(ruleSet: RuleSet(rules: [], lists: [:]))).count == 14)
+    // counters and shard, besides the rule set, detectors and scorer rebuilt from the rules and
+    // the string table rebuilt from the records.
+    #expect(fields(Engine(ruleSet: RuleSet(rules: [], lists: [:]))).count == 15)
   }
 
   @Test func readerRejectsNonsenseWithoutTrapping() {

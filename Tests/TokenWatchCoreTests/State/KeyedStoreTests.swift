@@ -54,4 +54,73 @@ struct Counter: StateRecord { var n = 0 }
     }
     #expect(Set(store.sortedEntries().map(\.key)) == Set(model.map(\.key)))
   }
+
+  /// Thousands of keys through a store a tenth that size: the index grows, entries are evicted,
+  /// expired and their slots reused, and every lookup still finds the right slot. Recency order
+  /// (which decides eviction) matches the model throughout.
+  @Test func manyKeysWithEvictionExpiryAndSlotReuse() throws {
+    var rng = SplitMix(seed: 11)
+    var store = KeyedStore<Counter>(maxEntries: 500, ttl: .minutes(5))
+    var model: [(key: String, seen: Int64)] = []
+    var now: Int64 = 0
+    var created = 0
+    for step in 0..<20_000 {
+      // Fast at first (the store fills and evicts), then slow (records expire first).
+      now += Int64(rng.next() % (step < 10_000 ? 20 : 2_000))
+      let key = "token-\(rng.next() % 5_000)"
+      let (slot, isNew) = store.touch(key, at: EventTime(millis: now))
+      let known = model.contains { $0.key == key }
+      #expect(isNew == !known)
+      if isNew {
+        created += 1
+        #expect(store[slot].n == 0)  // a reused slot starts with a fresh record
+        store[slot].n = created
+      }
+      model.removeAll { $0.key == key }
+      if model.count >= 500 { model.removeFirst() }
+      model.append((key, now))
+      if step % 97 == 0 {
+        store.expire(now: EventTime(millis: now))
+        model.removeAll { $0.seen < now - 300_000 }
+      }
+      #expect(store.count == model.count)
+    }
+    #expect(store.evictions > 0 && store.expirations > 0)
+    #expect(store.slots.count <= 500)  // slots are reused: never more than the limit
+    for (key, seen) in model {
+      let slot = try #require(store.slot(of: key))
+      #expect(store.slots[slot].key == key && store.slots[slot].lastSeen.millis == seen)
+    }
+    var order: [String] = []
+    var i = store.oldest
+    while i >= 0 {
+      order.append(store.slots[Int(i)].key)
+      i = store.slots[Int(i)].newer
+    }
+    #expect(order == model.map(\.key))
+    #expect(store.slot(of: "token-never") == nil)
+    var visited = 0
+    store.forEachRecord { _, _ in visited += 1 }
+    #expect(visited == model.count)
+  }
+
+  /// Keys are compared as `String`s are (canonical equivalence), as the dictionary they
+  /// replaced did: two spellings of "café" are one key.
+  @Test func canonicallyEqualKeysAreOneKey() {
+    var store = KeyedStore<Counter>(maxEntries: 10, ttl: .days(1))
+    let (slot, _) = store.touch("caf\u{E9}", at: EventTime(millis: 0))
+    let again = store.touch("cafe\u{301}", at: EventTime(millis: 1))
+    #expect(again.slot == slot && !again.created)
+    #expect(store.count == 1)
+  }
+
+  /// What a tracked token costs: its slot (key, record, recency links) is most of it. Printed
+  /// for the record; the bound catches a field that would undo the compact layout.
+  @Test func tokenSlotsStayCompact() {
+    let token = MemoryLayout<KeyedStore<TokenRecord>.Slot>.stride
+    let session = MemoryLayout<KeyedStore<SessionRecord>.Slot>.stride
+    print("stride: token slot \(token) B (record \(MemoryLayout<TokenRecord>.stride)), session slot \(session) B, baseline \(MemoryLayout<NetworkBaseline>.size) B")
+    #expect(token <= 160)
+    #expect(session <= 160)
+  }
 }

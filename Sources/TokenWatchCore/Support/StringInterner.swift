@@ -1,0 +1,192 @@
+/// A string's number in a `StringInterner`: 4 bytes in a record instead of a 16-byte `String`.
+/// `.none` stands for no string (what `nil` is for a `String?`).
+public struct InternedString: Hashable, Sendable {
+  /// 0 for `.none`, else the string's index in the interner's table plus one.
+  let raw: UInt32
+
+  public static let none = InternedString(raw: 0)
+
+  public var isNone: Bool { raw == 0 }
+}
+
+/// Stores each distinct string once and numbers it, so that a million state records naming the
+/// same few thousand users, sessions, addresses and user agents hold 4-byte numbers (and long
+/// strings are kept once, not once per record).
+///
+/// Numbers are not reference-counted: copying a record copies its numbers for free. Instead the
+/// owner sweeps now and then: it marks every number its records hold and calls
+/// `sweep(keeping:)`, which frees the rest for reuse. `sweepIsDue` says when: once the table has
+/// doubled since the last sweep, so sweeping costs O(1) amortized per interned string and the
+/// table holds at most about twice the strings in use.
+public struct StringInterner: Sendable {
+  /// Number n is `strings[n - 1]`. A freed number keeps an empty string until it is reused.
+  private var strings: [String] = []
+  private var numbers: [ExactString: UInt32] = [:]
+  /// Freed numbers, highest first, so the lowest is reused first.
+  private var freeNumbers: [UInt32] = []
+  private var sweepThreshold = StringInterner.minimumSweepThreshold
+  /// Recently interned numbers by `recentSlot(of:)`, a cheap fingerprint (length, first and last
+  /// 8 bytes); 0 is none. Most strings repeat (the same user agents, countries, users), and
+  /// confirming a hit with one comparison costs far less than hashing the whole string for the
+  /// dictionary. A miss (or a fingerprint collision, however contrived) just goes to the
+  /// dictionary. Made on first use; cleared by every sweep, so it never names a freed number.
+  private var recent: [UInt32] = []
+
+  /// Below this many strings a sweep is never due (it walks every record, for little gain).
+  static let minimumSweepThreshold = 1 << 16
+  private static let recentSlotBits = 12
+
+  /// Allocates nothing: the engine moves its interner in and out of each event's context.
+  public init() {}
+
+  /// How many distinct strings are held.
+  public var count: Int { numbers.count }
+
+  /// The number of `string`, which is added if new.
+  public mutating func intern(_ string: String) -> InternedString {
+    let slot = Self.recentSlot(of: string)
+    if !recent.isEmpty {
+      let cached = recent[slot]
+      if cached != 0 && ExactString.identical(strings[Int(cached) - 1], string) { return InternedString(raw: cached) }
+    } else {
+      recent = Array(repeating: 0, count: 1 << Self.recentSlotBits)
+    }
+    // One hash for both the lookup and the insertion: a new string's entry starts as 0.
+    let number = Self.number(of: string, entry: &numbers[ExactString(string), default: 0], strings: &strings, freeNumbers: &freeNumbers)
+    recent[slot] = number
+    return InternedString(raw: number)
+  }
+
+  /// `entry` is the dictionary's entry for `string`, 0 if the string is new: then it is given
+  /// a number (a freed one if any).
+  private static func number(of string: String, entry: inout UInt32, strings: inout [String], freeNumbers: inout [UInt32]) -> UInt32 {
+    guard entry == 0 else { return entry }
+    if let reused = freeNumbers.popLast() {
+      entry = reused
+      strings[Int(reused) - 1] = string
+    } else {
+      precondition(strings.count < Int(UInt32.max), "string table full")
+      strings.append(string)
+      entry = UInt32(strings.count)
+    }
+    return entry
+  }
+
+  /// Where `recent` keeps `string`: its length and its first and last 8 UTF-8 bytes, mixed.
+  private static func recentSlot(of string: String) -> Int {
+    let mixed = string.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
+      let raw = UnsafeRawBufferPointer(bytes)
+      let n = raw.count
+      var head: UInt64 = 0
+      var tail: UInt64 = 0
+      if n >= 8 {
+        head = raw.loadUnaligned(as: UInt64.self)
+        tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+      } else {
+        for i in 0..<n { head = head << 8 | UInt64(raw[i]) }
+      }
+      return (head ^ (tail << 29 | tail >> 35) ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15
+    } ?? UInt64(truncatingIfNeeded: string.hashValue)
+    return Int(truncatingIfNeeded: mixed >> UInt64(64 - recentSlotBits))
+  }
+
+  public mutating func intern(_ string: String?) -> InternedString {
+    guard let string else { return .none }
+    return intern(string)
+  }
+
+  /// Points `id` at `string`, interning only when it changes (the common case, a record seeing
+  /// the same user again, is one comparison instead of a hash lookup).
+  public mutating func update(_ id: inout InternedString, to string: String?) {
+    guard let string else {
+      id = .none
+      return
+    }
+    if id.isNone || !ExactString.identical(strings[Int(id.raw) - 1], string) { id = intern(string) }
+  }
+
+  /// The string `id` stands for; nil for `.none`.
+  public subscript(id: InternedString) -> String? {
+    id.raw == 0 ? nil : strings[Int(id.raw) - 1]
+  }
+
+  public var sweepIsDue: Bool { numbers.count >= sweepThreshold }
+
+  /// An empty set of marks sized for this table, to collect the numbers still in use.
+  public func makeMarks() -> InternedStringMarks { InternedStringMarks(capacity: strings.count) }
+
+  /// Frees every number not in `marks`. The caller must have marked every number any record
+  /// holds: a freed number is handed out again for another string. Returns how many were freed.
+  @discardableResult
+  public mutating func sweep(keeping marks: InternedStringMarks) -> Int {
+    var freed: [UInt32] = []
+    for (_, number) in numbers where !marks.contains(InternedString(raw: number)) { freed.append(number) }
+    for number in freed {
+      numbers[ExactString(strings[Int(number) - 1])] = nil
+      strings[Int(number) - 1] = ""
+    }
+    // Sorted, so that which number a string gets does not depend on dictionary order.
+    freeNumbers = (freeNumbers + freed).sorted(by: >)
+    if !recent.isEmpty { recent = Array(repeating: 0, count: recent.count) }
+    sweepThreshold = max(Self.minimumSweepThreshold, 2 * numbers.count)
+    return freed.count
+  }
+}
+
+/// The numbers still in use, collected before `StringInterner.sweep(keeping:)`: one bit each.
+public struct InternedStringMarks: Sendable {
+  private var words: [UInt64]
+
+  init(capacity: Int) { words = Array(repeating: 0, count: (capacity + 64) / 64) }
+
+  public mutating func insert(_ id: InternedString) {
+    let bit = Int(id.raw)
+    if bit / 64 >= words.count { words += Array(repeating: 0, count: bit / 64 - words.count + 1) }
+    words[bit / 64] |= 1 << UInt64(bit % 64)
+  }
+
+  public func contains(_ id: InternedString) -> Bool {
+    let bit = Int(id.raw)
+    return bit / 64 < words.count && words[bit / 64] & (1 << UInt64(bit % 64)) != 0
+  }
+}
+
+/// A string compared and hashed by its exact UTF-8 bytes. `String`'s own `==` is canonical
+/// equivalence ("é" precomposed equals "e" + U+0301), which would hand a record back another
+/// spelling than it was given; output must repeat the input byte for byte.
+struct ExactString: Hashable {
+  let string: String
+
+  init(_ string: String) { self.string = string }
+
+  static func == (a: ExactString, b: ExactString) -> Bool { identical(a.string, b.string) }
+
+  func hash(into hasher: inout Hasher) {
+    let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    if hashed == nil {
+      for byte in string.utf8 { hasher.combine(byte) }
+    }
+  }
+
+  /// Whether `a` and `b` have the same UTF-8 bytes (8 at a time).
+  static func identical(_ a: String, _ b: String) -> Bool {
+    let count = a.utf8.count
+    guard count == b.utf8.count else { return false }
+    let compared = a.utf8.withContiguousStorageIfAvailable { x in
+      b.utf8.withContiguousStorageIfAvailable { y in
+        let (x, y) = (UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y))
+        var i = 0
+        while i + 8 <= count {
+          guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
+          i += 8
+        }
+        while i < count {
+          guard x[i] == y[i] else { return false }
+          i += 1
+        }
+        return true
+      }
+    }
+    return (compared ?? nil) ?? a.utf8.elementsEqual(b.utf8)
+  }
+}
