@@ -13,6 +13,8 @@ public struct InputStats: Sendable, Equatable {
   public var unknownFormat = 0
   public var unknownCategory = 0
   public var lateEvents = 0
+  /// Events released from a full reorder window before the watermark passed them.
+  public var earlyReleases = 0
   /// Lines a sender hung up in the middle of (sockets only).
   public var truncatedLines = 0
   /// Syslog frames that were malformed or carried no JSON payload (sockets only).
@@ -32,6 +34,7 @@ public struct InputStats: Sendable, Equatable {
     unknownFormat += other.unknownFormat
     unknownCategory += other.unknownCategory
     lateEvents += other.lateEvents
+    earlyReleases += other.earlyReleases
     truncatedLines += other.truncatedLines
     invalidFrames += other.invalidFrames
     bytes += other.bytes

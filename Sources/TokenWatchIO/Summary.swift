@@ -9,7 +9,7 @@ public enum Summary {
     var lines = ["tokenwatch: summary"]
     lines.append("  events: \(events)" + breakdown(counters.events))
     lines.append("  bad lines: \(stats.badLines) (invalid JSON \(stats.invalidJSON), invalid UTF-8 \(stats.invalidUTF8), oversized \(stats.oversizedLines), invalid records \(stats.invalidRecords)" + (stats.truncatedLines + stats.invalidFrames > 0 ? ", cut short \(stats.truncatedLines), bad frames \(stats.invalidFrames)" : "") + ")")
-    lines.append("  unknown format: \(stats.unknownFormat); unknown category: \(stats.unknownCategory); late events: \(stats.lateEvents); blank lines: \(stats.blankLines)")
+    lines.append("  unknown format: \(stats.unknownFormat); unknown category: \(stats.unknownCategory); late events: \(stats.lateEvents)" + (stats.earlyReleases > 0 ? " (released early from a full reorder window: \(stats.earlyReleases))" : "") + "; blank lines: \(stats.blankLines)")
     let alerts = counters.alerts.values.reduce(0, +)
     lines.append("  alerts: \(alerts)" + breakdown(counters.alerts) + "; repeats suppressed: \(counters.suppressed)")
     if let time = pipeline.lastEventTime {

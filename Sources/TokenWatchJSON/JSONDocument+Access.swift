@@ -147,10 +147,11 @@ extension JSONDocument {
   public func double(_ ref: JSONRef) -> Double? {
     let node = nodes[Int(ref.index)]
     guard node.kind == .number else { return nil }
-    let text = bytes.withUnsafeBufferPointer {
-      String(decoding: UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]), as: UTF8.self)
+    return bytes.withUnsafeBufferPointer { buffer -> Double? in
+      let text = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
+      if let exact = exactDecimal(text) { return exact }
+      return Double(String(decoding: text, as: UTF8.self))
     }
-    return Double(text)
   }
 
   /// Appends the decoded UTF-8 of a string value (escapes resolved) to `output`.
@@ -242,4 +243,55 @@ public func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
     i += 1
   }
   return value
+}
+
+private let exactPowersOfTen: [Double] = (0...22).map { exponent in
+  var power = 1.0
+  for _ in 0..<exponent { power *= 10 }  // exact: every power up to 1e22 is a double
+  return power
+}
+
+/// A JSON number (already validated by the parser) as a double without going through text, when
+/// that is exact: at most 2^53 as the digits' integer, scaled by at most 22 powers of ten. One
+/// multiplication or division of two exact doubles is correctly rounded (Clinger's fast path),
+/// so the result equals strtod's. Coordinates like `47.6062` take this path; nil otherwise.
+func exactDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+  var i = 0
+  let count = text.count
+  let negative = count > 0 && text[0] == UInt8(ascii: "-")
+  if negative { i = 1 }
+  var mantissa: UInt64 = 0
+  var scale = 0  // the value is mantissa × 10^scale
+  var inFraction = false
+  while i < count {
+    let byte = text[i]
+    if byte == UInt8(ascii: ".") {
+      inFraction = true
+    } else if byte &- 0x30 < 10 {
+      mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30)
+      if mantissa > 1 << 53 { return nil }
+      if inFraction { scale -= 1 }
+    } else {
+      break  // an exponent
+    }
+    i += 1
+  }
+  if i < count {  // e/E, optional sign, digits (the parser guarantees the shape)
+    i += 1
+    var exponentNegative = false
+    if text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
+      exponentNegative = text[i] == UInt8(ascii: "-")
+      i += 1
+    }
+    var exponent = 0
+    while i < count {
+      exponent = exponent * 10 + Int(text[i] &- 0x30)
+      if exponent > 400 { return nil }
+      i += 1
+    }
+    scale += exponentNegative ? -exponent : exponent
+  }
+  guard scale >= -22 && scale <= 22 else { return nil }
+  let magnitude = scale < 0 ? Double(mantissa) / exactPowersOfTen[-scale] : Double(mantissa) * exactPowersOfTen[scale]
+  return negative ? -magnitude : magnitude
 }

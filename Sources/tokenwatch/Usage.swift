@@ -27,6 +27,8 @@ enum Usage {
       --max-delay D          Out-of-order tolerance in event time (default 10m). Events up to
                              this late give the same alerts as sorted input; later ones are
                              processed, flagged late and counted.
+      --max-buffered N       Most events held in that window (default 1000000, about 450 MB);
+                             when full, the oldest are released early (TW210, counted).
       --output F             ndjson or text (default: text on a terminal, else ndjson).
       --color WHEN           auto, always or never (default auto; NO_COLOR disables).
       --max-line-bytes N     Longest accepted line (default 1048576); longer lines are skipped

@@ -51,7 +51,7 @@ func inputFormat(_ name: String?, usage: String) -> InputFormat? {
   return format
 }
 
-let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--output", "--color", "--max-line-bytes", "--idle-flush", "--journal", "--actions-log", "--drain-timeout", "--shard"]
+let detectionOptionNames = ["--rules", "--input-format", "--max-delay", "--max-buffered", "--output", "--color", "--max-line-bytes", "--idle-flush", "--journal", "--actions-log", "--drain-timeout", "--shard"]
 let detectionFlagNames = ["--strict-input", "--quiet", "--live-actions", "--dry-run-actions", "--progress", "--no-progress"]
 
 func runDetection(_ raw: [String], live: Bool) -> Int32 {
@@ -62,6 +62,10 @@ func runDetection(_ raw: [String], live: Bool) -> Int32 {
   if let delay = args.value("--max-delay") {
     guard let parsed = Duration(parsing: delay) ?? (delay == "0" ? .zero : nil) else { usageFailure("invalid --max-delay '\(delay)' (e.g. 10m, 30s, 0s)", usage) }
     options.maxDelay = parsed
+  }
+  if let text = args.value("--max-buffered") {
+    guard let n = Int(text), n >= 1 else { usageFailure("--max-buffered must be a whole number of at least 1", usage) }
+    options.maxBufferedEvents = n
   }
   if let limit = args.value("--max-line-bytes") {
     guard let n = Int(limit), n >= 1024 else { usageFailure("--max-line-bytes must be a number of at least 1024", usage) }

@@ -71,4 +71,23 @@ import Testing
     #expect(result.stderr.contains("<stdin>:1: warning: [TW204] unknown category"))
     #expect(result.stderr.contains("unknown category: 1"))
   }
+
+  /// A burst the reorder window cannot hold (every event at one instant never moves the
+  /// watermark) is bounded by --max-buffered: reported once, counted, and still detected.
+  @Test func aFullReorderWindowIsBoundedReportedAndCounted() throws {
+    let original = try String(decoding: Data(contentsOf: CLI.root.appendingPathComponent(Self.scenario)), as: UTF8.self)
+    let clean = try CLI.run(["replay", "--quiet", Self.scenario])
+    // A max delay longer than the scenario: only the cap releases anything before the end.
+    let tight = try CLI.run(["replay", "--max-delay", "1000w", "--max-buffered", "3", Self.scenario])
+    #expect(tight.status == 0)
+    let lines = original.split(separator: "\n").count
+    // The scenario is sorted, so releasing early changes no alert.
+    #expect(tight.stdout == clean.stdout)
+    let warnings = tight.stderr.split(separator: "\n").filter { $0.contains("[TW210]") }
+    #expect(warnings.count == 1, "\(tight.stderr)")
+    #expect(warnings.first?.hasPrefix("\(Self.scenario):4: warning: [TW210] reorder window full (3 events within the max delay 7000d)") == true)
+    #expect(tight.stderr.contains("released early from a full reorder window: \(lines - 3)"), "\(tight.stderr)")
+    #expect(try CLI.run(["replay", "--max-buffered", "0", Self.scenario]).status == 64)
+  }
+
 }

@@ -6,6 +6,9 @@
 /// the same timestamp come out in the same order whatever order they arrived in. An item older
 /// than the watermark when it arrives is late: it is released at once, flagged.
 public struct ReorderBuffer<Item> {
+  /// About 450 bytes an event in memory, so the default window holds at most ~450 MB.
+  public static var defaultMaxItems: Int { 1_000_000 }
+
   public struct Entry {
     public var time: EventTime
     public var tieBreak: UInt64
@@ -23,12 +26,21 @@ public struct ReorderBuffer<Item> {
   var items: [Item?] = []
   var freeSlots: [Int32] = []
   public let maxDelay: Duration
+  /// At most this many items wait; beyond it the oldest is released before the watermark passes
+  /// it, so memory stays bounded whatever the input (say a million events with one timestamp).
+  public let maxItems: Int
   public internal(set) var newest = EventTime.distantPast
   public internal(set) var lateCount = 0
+  /// Items released early because `maxItems` were waiting.
+  public internal(set) var overflowCount = 0
   /// After a flush, nothing older than what was released may be placed in order any more.
   var releasedUpTo = EventTime.distantPast
 
-  public init(maxDelay: Duration) { self.maxDelay = maxDelay }
+  public init(maxDelay: Duration, maxItems: Int = ReorderBuffer.defaultMaxItems) {
+    precondition(maxItems > 0)
+    self.maxDelay = maxDelay
+    self.maxItems = maxItems
+  }
 
   public var watermark: EventTime { newest - maxDelay }
   public var count: Int { heap.count }
@@ -52,6 +64,14 @@ public struct ReorderBuffer<Item> {
     insert(Key(time: time, tieBreak: tieBreak, slot: slot))
     while let top = heap.first, top.time <= watermark {
       released.append(removeMin())
+    }
+    while heap.count > maxItems {
+      // Full: the oldest goes now, and anything older that arrives later counts as late, just
+      // as after a flush. Which item goes depends only on the input, so output stays the same.
+      let entry = removeMin()
+      releasedUpTo = max(releasedUpTo, entry.time)
+      overflowCount += 1
+      released.append(entry)
     }
   }
 

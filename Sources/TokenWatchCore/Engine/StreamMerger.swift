@@ -15,14 +15,16 @@ public struct StreamMerger<Item> {
   private var lateStart = 0
   private var scratch: [Entry] = []
 
-  public init(inputs: Int, maxDelay: Duration) {
-    buffers = Array(repeating: ReorderBuffer(maxDelay: maxDelay), count: inputs)
+  /// `maxItems` bounds the events waiting in all inputs together.
+  public init(inputs: Int, maxDelay: Duration, maxItems: Int = ReorderBuffer<Item>.defaultMaxItems) {
+    buffers = Array(repeating: ReorderBuffer(maxDelay: maxDelay, maxItems: max(1, maxItems / max(1, inputs))), count: inputs)
     ready = Array(repeating: [], count: inputs)
     readyStart = Array(repeating: 0, count: inputs)
     finished = Array(repeating: false, count: inputs)
   }
 
   public var lateCount: Int { buffers.reduce(0) { $0 + $1.lateCount } }
+  public var overflowCount: Int { buffers.reduce(0) { $0 + $1.overflowCount } }
 
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, input: Int) {
     scratch.removeAll(keepingCapacity: true)

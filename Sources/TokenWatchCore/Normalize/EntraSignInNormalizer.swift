@@ -35,7 +35,7 @@ public enum EntraSignInNormalizer: EventNormalizer {
     switch shape {
     case .graphObject:
       let signIn = LenientView(document, record)
-      return try read(signIn, keys: .camelCase, kind: graphObjectKind(signIn), sourceDetail: "entra:signIn", envelope: nil)
+      return try read(signIn, keys: Field.camelCaseTable, kind: graphObjectKind(signIn), sourceDetail: "entra:signIn", envelope: nil)
     case .diagnostic(let envelope, let categoryRef, let properties):
       guard let category = SignInCategory.named(document, categoryRef) else {
         throw unknownCategory(document, categoryRef)
@@ -43,7 +43,7 @@ public enum EntraSignInNormalizer: EventNormalizer {
       guard let properties = LenientView.container(document, properties), properties.isObject else {
         throw NormalizeFailure(.invalid, "\(category.name) record has no \"properties\" object")
       }
-      return try read(properties, keys: .camelCase, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (envelope, .diagnostic))
+      return try read(properties, keys: Field.camelCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (envelope, .diagnostic))
     case .logAnalytics:
       let row = LenientView(document, record)
       // `Type` names the table ("SigninLogs"); `Category` the diagnostic category ("SignInLogs").
@@ -52,7 +52,7 @@ public enum EntraSignInNormalizer: EventNormalizer {
       guard let category = names.lazy.compactMap({ SignInCategory.named(document, $0) }).first else {
         throw unknownCategory(document, names.first)
       }
-      return try read(row, keys: .pascalCase, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (row, .logAnalytics))
+      return try read(row, keys: Field.pascalCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (row, .logAnalytics))
     }
   }
 
@@ -168,33 +168,52 @@ public enum EntraSignInNormalizer: EventNormalizer {
 
   // MARK: - Fields
 
-  /// Field names: camelCase in Graph and diagnostic records, PascalCase in Log Analytics. Keys
-  /// inside the nested objects (`status.errorCode`, `deviceDetail.deviceId`) are camelCase in all three.
-  struct Keys {
-    var createdDateTime, id, userId, userPrincipalName, servicePrincipalId, servicePrincipalName: String
-    var appId, uniqueTokenIdentifier, sessionId, tokenIssuerType, tokenIssuerName: String
-    var ipAddress, autonomousSystemNumber, location, userAgent, deviceDetail, status: String
-    var tokenProtectionStatusDetails, isThroughGlobalSecureAccess, networkLocationDetails, isInteractive: String
+  /// The sign-in fields read, found in one pass over the record (`JSONKeyTable`). Names are
+  /// camelCase in Graph and diagnostic records and PascalCase in Log Analytics; keys inside the
+  /// nested objects (`status.errorCode`, `deviceDetail.deviceId`) are camelCase in all three.
+  enum Field: Int, CaseIterable {
+    case createdDateTime, id, userId, userPrincipalName, servicePrincipalId, servicePrincipalName
+    case appId, uniqueTokenIdentifier, sessionId, tokenIssuerType, tokenIssuerName
+    case ipAddress, autonomousSystemNumber, location, userAgent, deviceDetail, status
+    case tokenProtectionStatusDetails, isThroughGlobalSecureAccess, networkLocationDetails, isInteractive
 
-    static let camelCase = Keys(
-      createdDateTime: "createdDateTime", id: "id", userId: "userId", userPrincipalName: "userPrincipalName",
-      servicePrincipalId: "servicePrincipalId", servicePrincipalName: "servicePrincipalName", appId: "appId",
-      uniqueTokenIdentifier: "uniqueTokenIdentifier", sessionId: "sessionId", tokenIssuerType: "tokenIssuerType",
-      tokenIssuerName: "tokenIssuerName", ipAddress: "ipAddress", autonomousSystemNumber: "autonomousSystemNumber",
-      location: "location", userAgent: "userAgent", deviceDetail: "deviceDetail", status: "status",
-      tokenProtectionStatusDetails: "tokenProtectionStatusDetails",
-      isThroughGlobalSecureAccess: "isThroughGlobalSecureAccess", networkLocationDetails: "networkLocationDetails",
-      isInteractive: "isInteractive")
+    var camelCase: String {
+      switch self {
+      case .createdDateTime: "createdDateTime"
+      case .id: "id"
+      case .userId: "userId"
+      case .userPrincipalName: "userPrincipalName"
+      case .servicePrincipalId: "servicePrincipalId"
+      case .servicePrincipalName: "servicePrincipalName"
+      case .appId: "appId"
+      case .uniqueTokenIdentifier: "uniqueTokenIdentifier"
+      case .sessionId: "sessionId"
+      case .tokenIssuerType: "tokenIssuerType"
+      case .tokenIssuerName: "tokenIssuerName"
+      case .ipAddress: "ipAddress"
+      case .autonomousSystemNumber: "autonomousSystemNumber"
+      case .location: "location"
+      case .userAgent: "userAgent"
+      case .deviceDetail: "deviceDetail"
+      case .status: "status"
+      case .tokenProtectionStatusDetails: "tokenProtectionStatusDetails"
+      case .isThroughGlobalSecureAccess: "isThroughGlobalSecureAccess"
+      case .networkLocationDetails: "networkLocationDetails"
+      case .isInteractive: "isInteractive"
+      }
+    }
 
-    static let pascalCase = Keys(
-      createdDateTime: "CreatedDateTime", id: "Id", userId: "UserId", userPrincipalName: "UserPrincipalName",
-      servicePrincipalId: "ServicePrincipalId", servicePrincipalName: "ServicePrincipalName", appId: "AppId",
-      uniqueTokenIdentifier: "UniqueTokenIdentifier", sessionId: "SessionId", tokenIssuerType: "TokenIssuerType",
-      tokenIssuerName: "TokenIssuerName", ipAddress: "IPAddress", autonomousSystemNumber: "AutonomousSystemNumber",
-      location: "LocationDetails", userAgent: "UserAgent", deviceDetail: "DeviceDetail", status: "Status",
-      tokenProtectionStatusDetails: "TokenProtectionStatusDetails",
-      isThroughGlobalSecureAccess: "IsThroughGlobalSecureAccess", networkLocationDetails: "NetworkLocationDetails",
-      isInteractive: "IsInteractive")
+    /// Log Analytics capitalizes the first letter, except for two columns named otherwise.
+    var pascalCase: String {
+      switch self {
+      case .ipAddress: "IPAddress"
+      case .location: "LocationDetails"
+      default: camelCase.prefix(1).uppercased() + camelCase.dropFirst()
+      }
+    }
+
+    static let camelCaseTable = JSONKeyTable(allCases.map(\.camelCase))
+    static let pascalCaseTable = JSONKeyTable(allCases.map(\.pascalCase))
   }
 
   /// Where the fallbacks live when the sign-in object lacks a field.
@@ -206,27 +225,30 @@ public enum EntraSignInNormalizer: EventNormalizer {
   }
 
   static func read(
-    _ signIn: LenientView, keys: Keys, kind category: CategoryKind, sourceDetail: String,
+    _ record: LenientView, keys: JSONKeyTable, kind category: CategoryKind, sourceDetail: String,
     envelope: (view: LenientView, kind: EnvelopeKind)?
   ) throws(NormalizeFailure) -> NormalizedEvent {
+    guard let signIn = FieldView<Field>(record, keys) else {
+      throw NormalizeFailure(.invalid, "the sign-in record is not a JSON object")
+    }
     // Event time is when the sign-in happened; `TimeGenerated` can trail it by half an hour.
-    var time = signIn.time(keys.createdDateTime)
+    var time = signIn.time(.createdDateTime)
     if time == nil, let envelope {
       time = envelope.view.time(envelope.kind == .diagnostic ? "time" : "TimeGenerated")
     }
     guard let time else {
-      if let bad = signIn.member(keys.createdDateTime).flatMap(signIn.document.string) {
-        throw NormalizeFailure(.invalid, "missing or invalid createdDateTime: \"\(bad)\"")
+      if let bad = signIn.member(.createdDateTime).flatMap(signIn.document.string) {
+        throw NormalizeFailure(.invalid, "missing or invalid \(keys.keyName(Field.createdDateTime.rawValue)): \"\(bad)\"")
       }
-      throw NormalizeFailure(.invalid, "missing or invalid createdDateTime")
+      throw NormalizeFailure(.invalid, "missing or invalid \(keys.keyName(Field.createdDateTime.rawValue))")
     }
 
     var event = NormalizedEvent(time: time, format: .entra, sourceDetail: sourceDetail, kind: category.kind)
     event.actor = category.actor
-    event.interactive = signIn.bool(keys.isInteractive) ?? category.interactive
+    event.interactive = signIn.bool(.isInteractive) ?? category.interactive
 
     // Outcome: the signIn status, else the envelope's string result code.
-    var code = signIn.nested(keys.status)?.int64("errorCode")
+    var code = signIn.nested(.status)?.int64("errorCode")
     if code == nil, let envelope {
       code = envelope.view.int64(envelope.kind == .diagnostic ? "resultType" : "ResultType")
     }
@@ -236,26 +258,26 @@ public enum EntraSignInNormalizer: EventNormalizer {
     }
 
     if category.servicePrincipal {
-      event.user = signIn.string(keys.servicePrincipalId)
-      event.upn = signIn.string(keys.servicePrincipalName).map(lowercasedLogin)
+      event.user = signIn.string(.servicePrincipalId)
+      event.upn = signIn.string(.servicePrincipalName).map(lowercasedLogin)
     } else {
-      event.user = signIn.string(keys.userId)
-      event.upn = signIn.string(keys.userPrincipalName).map(lowercasedLogin)
+      event.user = signIn.string(.userId)
+      event.upn = signIn.string(.userPrincipalName).map(lowercasedLogin)
     }
-    event.app = signIn.string(keys.appId)
-    event.eventID = signIn.string(keys.id)
+    event.app = signIn.string(.appId)
+    event.eventID = signIn.string(.id)
     // The UTI is the request id re-encoded, so it can be rebuilt when an export dropped it.
-    event.token = signIn.string(keys.uniqueTokenIdentifier) ?? event.eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
-    event.session = signIn.string(keys.sessionId)
-    event.issuerType = signIn.string(keys.tokenIssuerType)
-    event.issuer = signIn.string(keys.tokenIssuerName)
+    event.token = signIn.string(.uniqueTokenIdentifier) ?? event.eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
+    event.session = signIn.string(.sessionId)
+    event.issuerType = signIn.string(.tokenIssuerType)
+    event.issuer = signIn.string(.tokenIssuerName)
 
-    event.ip = signIn.string(keys.ipAddress)
+    event.ip = signIn.string(.ipAddress)
     if event.ip == nil, let envelope, envelope.kind == .diagnostic {
       event.ip = envelope.view.string("callerIpAddress")
     }
-    event.asn = signIn.asn(keys.autonomousSystemNumber)
-    if let location = signIn.nested(keys.location), location.isObject {
+    event.asn = signIn.asn(.autonomousSystemNumber)
+    if let location = signIn.nested(.location), location.isObject {
       event.country = location.string("countryOrRegion").map(CountryCodes.isoCode(for:))
       event.city = location.string("city")
       if let coordinates = location.nested("geoCoordinates") {
@@ -268,17 +290,17 @@ public enum EntraSignInNormalizer: EventNormalizer {
       event.country = envelope.view.string(envelope.kind == .diagnostic ? "location" : "Location").map(CountryCodes.isoCode(for:))
     }
 
-    event.userAgent = signIn.string(keys.userAgent)
-    event.device = signIn.nested(keys.deviceDetail)?.string("deviceId")  // "" for unregistered devices
-    if let protection = signIn.nested(keys.tokenProtectionStatusDetails) {
+    event.userAgent = signIn.string(.userAgent)
+    event.device = signIn.nested(.deviceDetail)?.string("deviceId")  // "" for unregistered devices
+    if let protection = signIn.nested(.tokenProtectionStatusDetails) {
       if protection.equals("signInSessionStatus", "bound") {
         event.bound = true
       } else if protection.equals("signInSessionStatus", "unbound") {
         event.bound = false
       }
     }
-    event.trustedNetwork = signIn.bool(keys.isThroughGlobalSecureAccess) == true
-      || hasTrustedNetwork(signIn.nested(keys.networkLocationDetails))
+    event.trustedNetwork = signIn.bool(.isThroughGlobalSecureAccess) == true
+      || hasTrustedNetwork(signIn.nested(.networkLocationDetails))
     return event
   }
 

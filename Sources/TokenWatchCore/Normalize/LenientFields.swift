@@ -99,32 +99,43 @@ struct LenientView {
 
   func member(_ key: String) -> JSONRef? { document.member(ref, key) }
   func has(_ key: String) -> Bool { document.member(ref, key) != nil }
-  func string(_ key: String) -> String? { member(key).flatMap(document.lenientString) }
-  func int64(_ key: String) -> Int64? { member(key).flatMap(document.lenientInt64) }
-  func double(_ key: String) -> Double? { member(key).flatMap(document.lenientDouble) }
-  func bool(_ key: String) -> Bool? { member(key).flatMap(document.lenientBool) }
-  func asn(_ key: String) -> UInt32? { member(key).flatMap(document.lenientASN) }
-
+  func string(_ key: String) -> String? { string(member(key)) }
+  func int64(_ key: String) -> Int64? { int64(member(key)) }
+  func double(_ key: String) -> Double? { double(member(key)) }
+  func bool(_ key: String) -> Bool? { bool(member(key)) }
+  func asn(_ key: String) -> UInt32? { asn(member(key)) }
   /// True when `key` holds a string equal to `literal` (no allocation).
-  func equals(_ key: String, _ literal: String) -> Bool {
-    guard let value = member(key) else { return false }
+  func equals(_ key: String, _ literal: String) -> Bool { equals(member(key), literal) }
+  /// An RFC 3339 time, parsed straight from the bytes when the string has no escapes.
+  func time(_ key: String) -> EventTime? { time(member(key)) }
+
+  // The same readings of a value already found (by `member`, or by a `FieldView`'s one pass).
+  func string(_ value: JSONRef?) -> String? { value.flatMap(document.lenientString) }
+  func int64(_ value: JSONRef?) -> Int64? { value.flatMap(document.lenientInt64) }
+  func double(_ value: JSONRef?) -> Double? { value.flatMap(document.lenientDouble) }
+  func bool(_ value: JSONRef?) -> Bool? { value.flatMap(document.lenientBool) }
+  func asn(_ value: JSONRef?) -> UInt32? { value.flatMap(document.lenientASN) }
+
+  func equals(_ value: JSONRef?, _ literal: String) -> Bool {
+    guard let value else { return false }
     return document.stringEquals(value, literal)
   }
 
-  /// An RFC 3339 time, parsed straight from the bytes when the string has no escapes.
-  func time(_ key: String) -> EventTime? {
-    guard let value = member(key), document.kind(value) == .string else { return nil }
+  func time(_ value: JSONRef?) -> EventTime? {
+    guard let value, document.kind(value) == .string else { return nil }
     let parsed = document.rawBytes(value).withUnsafeBufferPointer { EventTime(utf8: $0) }
     if let parsed { return parsed }
     return document.string(value).flatMap { EventTime(rfc3339: $0) }  // escaped text, rare
   }
 
-  /// The object or array under `key`, or the object or array encoded as JSON text in a string
-  /// under `key` (parsed into a second document). Nil for anything else, including bad JSON text.
-  func nested(_ key: String) -> LenientView? {
-    guard let value = member(key) else { return nil }
+  func nested(_ value: JSONRef?) -> LenientView? {
+    guard let value else { return nil }
     return LenientView.container(document, value)
   }
+
+  /// The object or array under `key`, or the object or array encoded as JSON text in a string
+  /// under `key` (parsed into a second document). Nil for anything else, including bad JSON text.
+  func nested(_ key: String) -> LenientView? { nested(member(key)) }
 
   /// The value itself if it is an object or array, or the container its JSON text encodes.
   static func container(_ document: JSONDocument, _ value: JSONRef) -> LenientView? {
@@ -152,15 +163,41 @@ struct LenientView {
   var isObject: Bool { document.kind(ref) == .object }
 }
 
+/// An object whose fields were all found in one pass over it (`JSONKeyTable`), read by field.
+/// `Field`'s raw values index the table's keys.
+struct FieldView<Field: RawRepresentable> where Field.RawValue == Int {
+  let view: LenientView
+  private let members: JSONMembers
+
+  /// Nil when `view` is not an object.
+  init?(_ view: LenientView, _ table: JSONKeyTable) {
+    guard let members = view.document.members(view.ref, table) else { return nil }
+    self.view = view
+    self.members = members
+  }
+
+  var document: JSONDocument { view.document }
+  func member(_ field: Field) -> JSONRef? { members[field.rawValue] }
+  func has(_ field: Field) -> Bool { members[field.rawValue] != nil }
+  func string(_ field: Field) -> String? { view.string(member(field)) }
+  func int64(_ field: Field) -> Int64? { view.int64(member(field)) }
+  func double(_ field: Field) -> Double? { view.double(member(field)) }
+  func bool(_ field: Field) -> Bool? { view.bool(member(field)) }
+  func asn(_ field: Field) -> UInt32? { view.asn(member(field)) }
+  func equals(_ field: Field, _ literal: String) -> Bool { view.equals(member(field), literal) }
+  func time(_ field: Field) -> EventTime? { view.time(member(field)) }
+  func nested(_ field: Field) -> LenientView? { view.nested(member(field)) }
+}
+
 // MARK: - Identity helpers
 
 /// Login names compare case-insensitively everywhere we read them; store them lower-cased.
 /// Returns the input untouched (no allocation) when it is already lower-case ASCII.
 func lowercasedLogin(_ login: String) -> String {
-  for byte in login.utf8 where byte >= 0x80 || (byte &- UInt8(ascii: "A")) < 26 {
-    return login.lowercased()
-  }
-  return login
+  let needsLowering = login.utf8.withContiguousStorageIfAvailable { bytes in
+    bytes.contains { $0 >= 0x80 || ($0 &- UInt8(ascii: "A")) < 26 }
+  } ?? true
+  return needsLowering ? login.lowercased() : login
 }
 
 /// Entra's `uniqueTokenIdentifier` is the sign-in request `id` re-encoded: the GUID's .NET

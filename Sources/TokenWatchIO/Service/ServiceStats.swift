@@ -57,6 +57,7 @@ public struct ServiceStats: Sendable {
     w.field("bad_lines", input.badLines)
     w.field("unknown_format", input.unknownFormat + input.unknownCategory)
     w.field("late_events", input.lateEvents)
+    w.field("early_releases", input.earlyReleases)
     w.field("other_shards", otherShards)
     w.field("reorder_depth", reorderDepth)
     w.field("queue_depth", queueDepth)
@@ -107,6 +108,7 @@ public struct ServiceStats: Sendable {
       ("{reason=\"format\"}", String(input.unknownFormat)), ("{reason=\"category\"}", String(input.unknownCategory)),
     ])
     one("late_events_total", "counter", "Events older than the reorder window (processed, flagged late).", input.lateEvents)
+    one("early_releases_total", "counter", "Events released from a full reorder window (--max-buffered) before their time.", input.earlyReleases)
     one("other_shard_events_total", "counter", "Events of users another shard owns (--shard).", otherShards)
     one("reorder_depth", "gauge", "Events waiting in the reorder window.", reorderDepth)
     one("queue_depth", "gauge", "Frames read from inputs and not yet processed.", queueDepth)

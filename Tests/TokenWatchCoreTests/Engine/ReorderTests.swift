@@ -32,6 +32,33 @@ import Testing
     #expect(outB.map(\.item) == ["y", "x"])
   }
 
+  @Test func aFullWindowReleasesItsOldestEarlyAndLaterOlderArrivalsAreLate() {
+    var buffer = ReorderBuffer<Int>(maxDelay: .minutes(10), maxItems: 3)
+    var out: [ReorderBuffer<Int>.Entry] = []
+    // Ten items with one timestamp never move the watermark: only the cap releases them.
+    for i in 0..<10 {
+      buffer.push(i, time: EventTime(millis: 60_000), tieBreak: UInt64(100 - i), into: &out)
+      #expect(buffer.count <= 3)
+    }
+    #expect(buffer.overflowCount == 7)
+    #expect(out.allSatisfy { !$0.late })
+    // Each release is the smallest tie-break waiting at that moment: here always the newcomer.
+    #expect(out.map(\.item) == [3, 4, 5, 6, 7, 8, 9])
+    buffer.push(99, time: EventTime(millis: 30_000), tieBreak: 0, into: &out)  // older than a release: late
+    #expect(out.last?.item == 99 && out.last?.late == true)
+    buffer.push(50, time: EventTime(millis: 60_000), tieBreak: 500, into: &out)  // not older: placed in order
+    #expect(out.last?.item == 2)  // and the window, full again, gives up its smallest
+    buffer.drain(into: &out)
+    #expect(out.suffix(4).map(\.item) == [2, 1, 0, 50])
+    #expect(buffer.lateCount == 1)
+  }
+
+  @Test func aMergerSharesItsCapAmongInputs() {
+    var merger = StreamMerger<Int>(inputs: 2, maxDelay: .minutes(10), maxItems: 4)
+    for i in 0..<5 { merger.push(i, time: EventTime(millis: 0), tieBreak: UInt64(i), input: 0) }
+    #expect(merger.overflowCount == 3)  // two per input
+  }
+
   /// Shuffling events within the max delay must not change a single alert byte.
   @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8])
   func shuffledWithinMaxDelayGivesIdenticalOutput(seed: UInt64) {

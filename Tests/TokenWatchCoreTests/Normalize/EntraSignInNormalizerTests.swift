@@ -257,7 +257,8 @@ struct EntraSignInNormalizerTests {
     #expect(failure?.reason == "missing or invalid createdDateTime")
     let garbage = try T.failure(#"{"Type":"SigninLogs","CreatedDateTime":"yesterday"}"#)
     #expect(garbage?.kind == .invalid)
-    #expect(garbage?.reason.hasPrefix("missing or invalid createdDateTime") == true)
+    // Named as the row spells it.
+    #expect(garbage?.reason.hasPrefix("missing or invalid CreatedDateTime: \"yesterday\"") == true)
     #expect(garbage?.reason.contains("yesterday") == true)
   }
 
