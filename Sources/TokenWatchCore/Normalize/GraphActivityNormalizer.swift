@@ -53,56 +53,66 @@ public enum GraphActivityNormalizer: EventNormalizer {
     return nil
   }
 
-  struct Keys {
-    var timeGenerated, signInActivityId, userId, servicePrincipalId, appId, ipAddress, userAgent: String
-    var tokenIssuedAt, responseStatusCode, identityProvider, requestId: String
-    /// Tried in order: the documented column first, then the claim-style name seen in Event Hub data.
-    var sessionId, deviceId: [String]
-
-    static let camelCase = Keys(
-      timeGenerated: "timeGenerated", signInActivityId: "signInActivityId", userId: "userId",
-      servicePrincipalId: "servicePrincipalId", appId: "appId", ipAddress: "ipAddress", userAgent: "userAgent",
-      tokenIssuedAt: "tokenIssuedAt", responseStatusCode: "responseStatusCode", identityProvider: "identityProvider",
-      requestId: "requestId", sessionId: ["sessionId", "c_Sid", "SessionId"], deviceId: ["deviceId", "C_DeviceId", "c_DeviceId", "DeviceId"])
-
-    static let pascalCase = Keys(
-      timeGenerated: "TimeGenerated", signInActivityId: "SignInActivityId", userId: "UserId",
-      servicePrincipalId: "ServicePrincipalId", appId: "AppId", ipAddress: "IPAddress", userAgent: "UserAgent",
-      tokenIssuedAt: "TokenIssuedAt", responseStatusCode: "ResponseStatusCode", identityProvider: "IdentityProvider",
-      requestId: "RequestId", sessionId: ["SessionId", "c_Sid"], deviceId: ["DeviceId", "C_DeviceId"])
+  /// The fields read, found in one pass over the record (`JSONKeyTable`).
+  enum Field: Int, CaseIterable {
+    case timeGenerated, signInActivityId, userId, servicePrincipalId, appId, ipAddress, userAgent
+    case tokenIssuedAt, responseStatusCode, identityProvider, requestId
   }
 
-  static func read(_ call: LenientView, keys: Keys, envelope: LenientView?) throws(NormalizeFailure) -> NormalizedEvent {
-    guard let time = call.time(keys.timeGenerated) ?? envelope?.time("time") else {
+  struct Keys {
+    /// One name per `Field`, in order, then the session and device names.
+    let table: JSONKeyTable
+    /// Tried in order: the documented column first, then the claim-style name seen in Event Hub data.
+    let sessionIds: Range<Int>
+    let deviceIds: Range<Int>
+
+    init(_ fields: [String], sessionId: [String], deviceId: [String]) {
+      precondition(fields.count == Field.allCases.count)
+      table = JSONKeyTable(fields + sessionId + deviceId)
+      sessionIds = fields.count..<(fields.count + sessionId.count)
+      deviceIds = sessionIds.upperBound..<(sessionIds.upperBound + deviceId.count)
+    }
+
+    var timeGenerated: String { table.keyName(Field.timeGenerated.rawValue) }
+
+    static let camelCase = Keys(
+      ["timeGenerated", "signInActivityId", "userId", "servicePrincipalId", "appId", "ipAddress", "userAgent",
+       "tokenIssuedAt", "responseStatusCode", "identityProvider", "requestId"],
+      sessionId: ["sessionId", "c_Sid", "SessionId"], deviceId: ["deviceId", "C_DeviceId", "c_DeviceId", "DeviceId"])
+
+    static let pascalCase = Keys(
+      ["TimeGenerated", "SignInActivityId", "UserId", "ServicePrincipalId", "AppId", "IPAddress", "UserAgent",
+       "TokenIssuedAt", "ResponseStatusCode", "IdentityProvider", "RequestId"],
+      sessionId: ["SessionId", "c_Sid"], deviceId: ["DeviceId", "C_DeviceId"])
+  }
+
+  static func read(_ record: LenientView, keys: Keys, envelope: LenientView?) throws(NormalizeFailure) -> NormalizedEvent {
+    guard let call = FieldView<Field>(record, keys.table) else {
+      throw NormalizeFailure(.invalid, "the Graph activity record is not a JSON object")
+    }
+    guard let time = call.time(.timeGenerated) ?? envelope?.time("time") else {
       throw NormalizeFailure(.invalid, "missing or invalid \(keys.timeGenerated)")
     }
     var event = NormalizedEvent(time: time, format: .graph, sourceDetail: "graph:MicrosoftGraphActivityLogs", kind: .access)
-    if let user = call.string(keys.userId) {
+    if let user = call.string(.userId) {
       event.user = user
       event.actor = .human
-    } else if let servicePrincipal = call.string(keys.servicePrincipalId) {
+    } else if let servicePrincipal = call.string(.servicePrincipalId) {
       event.user = servicePrincipal
       event.actor = .service
     }
-    event.token = call.string(keys.signInActivityId)
-    event.session = first(keys.sessionId, in: call)
-    event.device = first(keys.deviceId, in: call)
-    event.app = call.string(keys.appId)
-    event.ip = call.string(keys.ipAddress) ?? envelope?.string("callerIpAddress")
-    event.userAgent = call.string(keys.userAgent)
-    event.tokenIssuedAt = call.time(keys.tokenIssuedAt)
-    event.issuer = call.string(keys.identityProvider)
-    event.eventID = call.string(keys.requestId)
-    if let status = call.int64(keys.responseStatusCode) {
+    event.token = call.string(.signInActivityId)
+    event.session = keys.sessionIds.lazy.compactMap { call.string(at: $0) }.first
+    event.device = keys.deviceIds.lazy.compactMap { call.string(at: $0) }.first
+    event.app = call.string(.appId)
+    event.ip = call.string(.ipAddress) ?? envelope?.string("callerIpAddress")
+    event.userAgent = call.string(.userAgent)
+    event.tokenIssuedAt = call.time(.tokenIssuedAt)
+    event.issuer = call.string(.identityProvider)
+    event.eventID = call.string(.requestId)
+    if let status = call.int64(.responseStatusCode) {
       event.outcome = status < 400 ? .success : .failure
     }
     return event
-  }
-
-  private static func first(_ keys: [String], in call: LenientView) -> String? {
-    for key in keys {
-      if let value = call.string(key) { return value }
-    }
-    return nil
   }
 }

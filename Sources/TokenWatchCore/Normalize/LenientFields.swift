@@ -187,6 +187,8 @@ struct FieldView<Field: RawRepresentable> where Field.RawValue == Int {
   func equals(_ field: Field, _ literal: String) -> Bool { view.equals(member(field), literal) }
   func time(_ field: Field) -> EventTime? { view.time(member(field)) }
   func nested(_ field: Field) -> LenientView? { view.nested(member(field)) }
+  /// A key of the table beyond `Field`'s cases (alternative spellings), by its table index.
+  func string(at index: Int) -> String? { view.string(members[index]) }
 }
 
 // MARK: - Identity helpers
