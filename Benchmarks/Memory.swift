@@ -47,41 +47,65 @@ struct MemoryRun {
 
 struct MemoryResult {
   var baseline: MemoryRun
+  /// Runs with `--max-delay 0s`: the reorder window holds nothing, so the growth is state.
   var runs: [MemoryRun]
+  /// The first token count again with the default 10m window, which at one event per
+  /// millisecond holds `windowEvents` events at its fullest.
+  var window: MemoryRun?
+  var windowEvents: Int
 
   func bytesPerToken(_ run: MemoryRun) -> Double {
     Double(run.peakRSSBytes - baseline.peakRSSBytes) / Double(run.trackedTokens ?? run.tokens)
   }
-}
 
-/// Replays the tiny baseline file and one file per token count (1M, and 5M with --big).
-func measureMemory(_ setup: Setup, tokenCounts: [Int], progress: (String) -> Void) throws -> MemoryResult {
-  let baseline = try memoryRun(setup, tokens: 100, progress: progress)
-  var runs: [MemoryRun] = []
-  for count in tokenCounts {
-    runs.append(try memoryRun(setup, tokens: count, progress: progress))
+  /// What one event waiting in the reorder window costs.
+  var bytesPerBufferedEvent: Double? {
+    guard let window, let stateOnly = runs.first, windowEvents > 0 else { return nil }
+    return Double(window.peakRSSBytes - stateOnly.peakRSSBytes) / Double(windowEvents)
   }
-  return MemoryResult(baseline: baseline, runs: runs)
 }
 
-private func memoryRun(_ setup: Setup, tokens: Int, progress: (String) -> Void) throws -> MemoryRun {
+/// Replays the tiny baseline file and one file per token count (1M, and 5M with --big), with
+/// no reorder window so that the growth is the per-token state; then the first count again with
+/// the default window, to price a buffered event separately.
+func measureMemory(_ setup: Setup, tokenCounts: [Int], progress: (String) -> Void) throws -> MemoryResult {
+  let baseline = try memoryRun(setup, tokens: 100, maxDelay: "0s", keep: false, progress: progress)
+  var runs: [MemoryRun] = []
+  var window: MemoryRun?
+  for (i, count) in tokenCounts.enumerated() {
+    runs.append(try memoryRun(setup, tokens: count, maxDelay: "0s", keep: i == 0, progress: progress))
+    if i == 0 { window = try memoryRun(setup, tokens: count, maxDelay: "10m", keep: false, progress: progress) }
+  }
+  let windowEvents = min(tokenCounts.first ?? 0, 600_000)  // 10 minutes of events 1 ms apart
+  return MemoryResult(baseline: baseline, runs: runs, window: window, windowEvents: windowEvents)
+}
+
+private func memoryRun(_ setup: Setup, tokens: Int, maxDelay: String, keep: Bool, progress: (String) -> Void) throws -> MemoryRun {
   let file = setup.scratch + "/native-\(tokens).ndjson"
-  progress("generating \(grouped(tokens)) native events with distinct tokens")
-  let bytes = try generateDistinctTokenFile(count: tokens, path: file)
+  var bytes = fileSize(file)
+  if bytes == nil {
+    progress("generating \(grouped(tokens)) native events with distinct tokens")
+    bytes = try generateDistinctTokenFile(count: tokens, path: file)
+  }
   let summary = setup.scratch + "/memory.stderr"
   // Not --quiet: the summary on stderr tells how many tokens the engine holds at the end.
   let measured = try runMeasured(
-    [setup.tokenwatch, "replay", "--output", "ndjson", "--rules", setup.rules, file],
+    [setup.tokenwatch, "replay", "--output", "ndjson", "--max-delay", maxDelay, "--rules", setup.rules, file],
     scratch: setup.scratch, stdout: .devNull, stderr: .file(summary))
   let child = measured.result, seconds = measured.seconds
   try requireSuccess(child, "tokenwatch replay", stderrFile: summary)
   let text = readWholeFile(summary).map { String(decoding: $0, as: UTF8.self) } ?? ""
-  unlink(file)
-  progress("replayed \(grouped(tokens)) tokens in \(fixed(seconds, 2)) s, peak \(mebibytes(child.peakRSSBytes))")
+  if !keep { unlink(file) }
+  progress("replayed \(grouped(tokens)) tokens (max delay \(maxDelay)) in \(fixed(seconds, 2)) s, peak \(mebibytes(child.peakRSSBytes))")
   return MemoryRun(
-    tokens: tokens, bytes: bytes, seconds: seconds, peakRSSBytes: child.peakRSSBytes, floorBytes: measured.floorBytes,
+    tokens: tokens, bytes: bytes ?? 0, seconds: seconds, peakRSSBytes: child.peakRSSBytes, floorBytes: measured.floorBytes,
     trackedTokens: summaryNumber(text, after: "state: tokens "), evictions: summaryNumber(text, after: "; evicted "),
     alerts: summaryNumber(text, after: "alerts: "))
+}
+
+private func fileSize(_ path: String) -> Int? {
+  var info = stat()
+  return stat(path, &info) == 0 ? Int(info.st_size) : nil
 }
 
 /// The whole number right after `marker` in the summary, if any.

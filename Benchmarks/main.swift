@@ -208,7 +208,7 @@ say()
 
   // 2. Memory per tracked token.
   let memory = try measureMemory(setup, tokenCounts: options.big ? [1_000_000, 5_000_000] : [1_000_000], progress: progress)
-  say("2. memory per tracked token: native events, a new token on every line, \(grouped(memoryUsers)) users and sessions")
+  say("2. memory per tracked token: native events, a new token on every line, \(grouped(memoryUsers)) users and sessions, --max-delay 0s")
   say("   baseline    \(mebibytes(memory.baseline.peakRSSBytes)) peak replaying \(memory.baseline.tokens) events (RSS floor from the launcher: \(mebibytes(memory.baseline.floorBytes)))")
   var memoryRuns: [JSON] = []
   for run in memory.runs {
@@ -221,13 +221,20 @@ say()
       ("alerts", run.alerts.map(JSON.int) ?? .null), ("seconds", .double(run.seconds, 3)),
     ]))
   }
+  if let window = memory.window, let perEvent = memory.bytesPerBufferedEvent {
+    say("   reorder window: the \(grouped(window.tokens)) run with the default --max-delay 10m peaks at \(mebibytes(window.peakRSSBytes)), holding up to \(grouped(memory.windowEvents)) events → \(grouped(Int(perEvent.rounded()))) bytes per buffered event")
+  }
   if let floor = ([memory.baseline] + memory.runs).map(\.floorBytes).max(), floor >= memory.baseline.peakRSSBytes {
     say("   note: the launcher had \(mebibytes(floor)) resident when it started a child, at least the baseline's peak: the baseline may be overstated")
   }
   say()
   report.append(("memory", .object([
     ("users", .int(memoryUsers)), ("baseline_peak_rss_bytes", .int(memory.baseline.peakRSSBytes)),
-    ("launcher_floor_bytes", .int(memory.baseline.floorBytes)), ("runs", .array(memoryRuns)),
+    ("launcher_floor_bytes", .int(memory.baseline.floorBytes)), ("max_delay", .string("0s")), ("runs", .array(memoryRuns)),
+    ("window", .object([
+      ("max_delay", .string("10m")), ("peak_rss_bytes", memory.window.map { .int($0.peakRSSBytes) } ?? .null),
+      ("buffered_events", .int(memory.windowEvents)), ("bytes_per_buffered_event", memory.bytesPerBufferedEvent.map { .double($0, 0) } ?? .null),
+    ])),
   ])))
 
   // 3. Decode-only baselines over the same Entra file.
