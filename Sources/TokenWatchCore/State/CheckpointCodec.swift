@@ -441,8 +441,21 @@ extension CheckpointReader: CheckpointFieldVisitor {
 /// A record that holds strings as numbers in the engine's `StringInterner`: written with the
 /// strings themselves, read back by interning them.
 protocol InternedCheckpointCodable {
-  func write(to writer: inout CheckpointWriter, strings: StringInterner)
-  init(from reader: inout CheckpointReader, strings: inout StringInterner) throws(CheckpointError)
+  init()
+  /// Lists the fields once, for writing and for reading alike (see `CheckpointFieldVisitor`).
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure)
+}
+
+extension InternedCheckpointCodable {
+  func write(to writer: inout CheckpointWriter, strings: StringInterner) {
+    var (copy, strings) = (self, strings)
+    copy.checkpointFields(&writer, strings: &strings)
+  }
+
+  init(from reader: inout CheckpointReader, strings: inout StringInterner) throws(CheckpointError) {
+    self.init()
+    try checkpointFields(&reader, strings: &strings)
+  }
 }
 
 // MARK: - Model values
@@ -728,16 +741,6 @@ extension RiskState: CheckpointCodable {
 }
 
 extension TokenRecord: InternedCheckpointCodable {
-  func write(to w: inout CheckpointWriter, strings: StringInterner) {
-    var (copy, strings) = (self, strings)
-    copy.checkpointFields(&w, strings: &strings)
-  }
-
-  init(from r: inout CheckpointReader, strings: inout StringInterner) throws(CheckpointError) {
-    self.init()
-    try checkpointFields(&r, strings: &strings)
-  }
-
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure) {
     try f.stringField(&user, in: &strings)
     try f.field(&firstSeen)
@@ -752,16 +755,6 @@ extension TokenRecord: InternedCheckpointCodable {
 }
 
 extension SessionRecord: InternedCheckpointCodable {
-  func write(to w: inout CheckpointWriter, strings: StringInterner) {
-    var (copy, strings) = (self, strings)
-    copy.checkpointFields(&w, strings: &strings)
-  }
-
-  init(from r: inout CheckpointReader, strings: inout StringInterner) throws(CheckpointError) {
-    self.init()
-    try checkpointFields(&r, strings: &strings)
-  }
-
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure) {
     try f.stringField(&user, in: &strings)
     try f.field(&firstSeen)
