@@ -1,4 +1,5 @@
 import Foundation
+import TokenWatchJSON
 
 // Number formatting for the human-readable report, and the one-line JSON report.
 
@@ -31,31 +32,31 @@ indirect enum JSON {
 
   static func double(_ value: Double, _ decimals: Int = 1) -> JSON { value.isFinite ? .number(value, decimals: decimals) : .null }
 
+  /// Rendered by the project's own writer (escaping and number format included).
   var rendered: String {
-    switch self {
-    case .int(let n): return String(n)
-    case .number(let d, let decimals): return String(format: "%.\(decimals)f", d)
-    case .string(let s): return quoted(s)
-    case .bool(let b): return b ? "true" : "false"
-    case .null: return "null"
-    case .array(let items): return "[" + items.map(\.rendered).joined(separator: ",") + "]"
-    case .object(let members): return "{" + members.map { quoted($0.0) + ":" + $0.1.rendered }.joined(separator: ",") + "}"
-    }
+    var writer = JSONWriter()
+    write(to: &writer)
+    return String(decoding: writer.bytes, as: UTF8.self)
   }
 
-  private func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-      default: out.unicodeScalars.append(scalar)
+  private func write(to writer: inout JSONWriter) {
+    switch self {
+    case .int(let n): writer.int(n)
+    case .number(let d, let decimals): writer.fixed(d, decimals: decimals)
+    case .string(let s): writer.string(s)
+    case .bool(let b): writer.bool(b)
+    case .null: writer.null()
+    case .array(let items):
+      writer.beginArray()
+      for item in items { item.write(to: &writer) }
+      writer.endArray()
+    case .object(let members):
+      writer.beginObject()
+      for (key, value) in members {
+        writer.key(key)
+        value.write(to: &writer)
       }
+      writer.endObject()
     }
-    return out + "\""
   }
 }

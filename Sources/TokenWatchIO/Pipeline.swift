@@ -43,18 +43,19 @@ public final class Pipeline {
     case inputFailure
   }
 
-  /// An event waiting in the reorder window. A class: the event passes through the window's
+  /// An event waiting in a reorder window, with where it came from (`Origin`: the input's index
+  /// in replay, the connection's name in watch). A class: the event passes through the window's
   /// slots, the merger's queues and the engine call, and each move of a reference is one retain,
   /// where moving the struct retained each of its fifteen strings (and buffered ~370 bytes per
   /// slot instead of 8).
-  final class PendingEvent {
+  final class QueuedEvent<Origin> {
     let event: NormalizedEvent
-    let input: Int
+    let origin: Origin
     let line: Int
 
-    init(event: NormalizedEvent, input: Int, line: Int) {
+    init(event: NormalizedEvent, origin: Origin, line: Int) {
       self.event = event
-      self.input = input
+      self.origin = origin
       self.line = line
     }
   }
@@ -123,20 +124,20 @@ public final class Pipeline {
   }
 
   private func replay<Feed: ReplayFeed>(_ feed: inout Feed, names: [String]) -> Outcome {
-    var merger = StreamMerger<PendingEvent>(inputs: names.count, maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
+    var merger = StreamMerger<QueuedEvent<Int>>(inputs: names.count, maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
     var failed = false
     started = Posix.monotonicSeconds()
     nextProgress = started + (options.progressSeconds ?? 0)
     while !reporter.strictFailure, !sink.isBroken {
       if let entry = merger.pop() {
-        process(entry.item.event, late: entry.late, source: names[entry.item.input], line: entry.item.line)
+        process(entry.item.event, late: entry.late, source: names[entry.item.origin], line: entry.item.line)
         continue
       }
       guard let i = merger.starvedInput else { break }
       let result: EventSource.ReadResult = Signals.isStopRequested ? .end : feed.readNext(i) { event, tieBreak, line in
         let time = event.time
         if time > newestSeen { newestSeen = time }
-        merger.push(PendingEvent(event: event, input: i, line: line), time: time, tieBreak: tieBreak, input: i)
+        merger.push(QueuedEvent(event: event, origin: i, line: line), time: time, tieBreak: tieBreak, input: i)
         if merger.overflowCount > 0, !warnedFull { warnFull(source: names[i], line: line) }
       }
       switch result {
@@ -199,24 +200,13 @@ public final class Pipeline {
 
   // MARK: Live streams (watch): frames from sockets and stdin, one reorder buffer for all.
 
-  /// An event waiting in the live reorder window (a class for the reasons `PendingEvent` is).
-  final class LiveEvent {
-    let event: NormalizedEvent
-    let origin: String
-    let line: Int
 
-    init(event: NormalizedEvent, origin: String, line: Int) {
-      self.event = event
-      self.origin = origin
-      self.line = line
-    }
-  }
 
   private lazy var inlineDecoder = makeFrameDecoder()
   // Stored, not lazy: a lazy property is read and written back whole, so every push would copy
   // the buffer's arrays (quadratic in the reorder window).
-  private var liveReorder: ReorderBuffer<LiveEvent>
-  private var released: [ReorderBuffer<LiveEvent>.Entry] = []
+  private var liveReorder: ReorderBuffer<QueuedEvent<String>>
+  private var released: [ReorderBuffer<QueuedEvent<String>>.Entry] = []
   /// Events read per input (a listener or stdin), for the stats.
   public private(set) var eventsBySource: [Int: Int] = [:]
   public var processedEvents: Int { processed }
@@ -244,7 +234,7 @@ public final class Pipeline {
   private func pushLive(_ event: NormalizedEvent, tieBreak: UInt64, frame: Frame) {
     eventsBySource[frame.source, default: 0] += 1
     if event.time > newestSeen { newestSeen = event.time }
-    liveReorder.push(LiveEvent(event: event, origin: frame.origin, line: frame.line), time: event.time, tieBreak: tieBreak, into: &released)
+    liveReorder.push(QueuedEvent(event: event, origin: frame.origin, line: frame.line), time: event.time, tieBreak: tieBreak, into: &released)
     if liveReorder.overflowCount > 0, !warnedFull { warnFull(source: frame.origin, line: frame.line) }
     processReleased()
   }
@@ -288,8 +278,8 @@ public final class Pipeline {
   public func restore(engine restored: Engine, reorder: ReorderSnapshot) {
     engine = restored
     engine.shard = options.shard
-    var buffer = ReorderBuffer<LiveEvent>(maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
-    buffer.restore(reorder) { LiveEvent(event: $0, origin: "checkpoint", line: 0) }
+    var buffer = ReorderBuffer<QueuedEvent<String>>(maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
+    buffer.restore(reorder) { QueuedEvent(event: $0, origin: "checkpoint", line: 0) }
     liveReorder = buffer
     if reorder.newest != .distantPast { newestSeen = reorder.newest; lastEventTime = reorder.releasedUpTo }
   }

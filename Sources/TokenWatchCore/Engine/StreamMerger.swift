@@ -24,11 +24,15 @@ public struct StreamMerger<Item> {
   }
 
   public var lateCount: Int { buffers.reduce(0) { $0 + $1.lateCount } }
-  public var overflowCount: Int { buffers.reduce(0) { $0 + $1.overflowCount } }
+  /// Items released early from full buffers. Kept as it happens: the pipeline reads it after
+  /// every push, so summing the buffers each time would cost per event.
+  public private(set) var overflowCount = 0
 
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, input: Int) {
     scratch.removeAll(keepingCapacity: true)
+    let overflowBefore = buffers[input].overflowCount
     buffers[input].push(item, time: time, tieBreak: tieBreak, into: &scratch)
+    overflowCount += buffers[input].overflowCount - overflowBefore
     for entry in scratch {
       if entry.late { late.append(entry) } else { ready[input].append(entry) }
     }
