@@ -49,7 +49,7 @@ public final class Pipeline {
   /// where moving the struct retained each of its fifteen strings (and buffered ~370 bytes per
   /// slot instead of 8).
   final class QueuedEvent<Origin> {
-    let event: NormalizedEvent
+    private(set) var event: NormalizedEvent
     let origin: Origin
     let line: Int
 
@@ -57,6 +57,14 @@ public final class Pipeline {
       self.event = event
       self.origin = origin
       self.line = line
+    }
+
+    /// The event, moved out for the engine (which consumes it) instead of copied; what is left
+    /// is an empty placeholder. Called once, when the event leaves its window.
+    func takeEvent() -> NormalizedEvent {
+      var taken = NormalizedEvent.placeholder
+      swap(&taken, &event)
+      return taken
     }
   }
 
@@ -130,7 +138,7 @@ public final class Pipeline {
     nextProgress = started + (options.progressSeconds ?? 0)
     while !reporter.strictFailure, !sink.isBroken {
       if let entry = merger.pop() {
-        process(entry.item.event, late: entry.late, source: names[entry.item.origin], line: entry.item.line)
+        process(entry.item.takeEvent(), late: entry.late, source: names[entry.item.origin], line: entry.item.line)
         continue
       }
       guard let i = merger.starvedInput else { break }
@@ -175,7 +183,7 @@ public final class Pipeline {
     reporter.warning(source, line, nil, "TW210", "reorder window full (\(options.maxBufferedEvents) events within the max delay \(options.maxDelay)): the oldest are released early, and events older than them count as late; raise --max-buffered or lower --max-delay")
   }
 
-  private func process(_ event: NormalizedEvent, late: Bool, source: String, line: Int) {
+  private func process(_ event: consuming NormalizedEvent, late: Bool, source: String, line: Int) {
     if late {
       let lag = newestSeen - event.time
       reporter.warning(source, line, nil, "TW206", "late event at \(event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
@@ -251,7 +259,7 @@ public final class Pipeline {
 
   private func processReleased() {
     guard !released.isEmpty else { return }
-    for entry in released { process(entry.item.event, late: entry.late, source: entry.item.origin, line: entry.item.line) }
+    for entry in released { process(entry.item.takeEvent(), late: entry.late, source: entry.item.origin, line: entry.item.line) }
     released.removeAll(keepingCapacity: true)
     reporter.stats.lateEvents = liveReorder.lateCount
     reporter.stats.earlyReleases = liveReorder.overflowCount

@@ -8,12 +8,13 @@
 public struct IssuerDetector: Detector {
   public let rule: CompiledRule
   let learning: Duration
-  let expected: [String: [String]]
+  /// Per domain: the configured patterns as written (for evidence) and compiled (for matching).
+  let expected: [String: (written: [String], patterns: [IssuerPattern])]
 
   public init(rule: CompiledRule, ruleSet: RuleSet) {
     self.rule = rule
     learning = rule.duration("learning")
-    expected = ruleSet.issuers(rule.lists("expected"))
+    expected = ruleSet.issuers(rule.lists("expected")).mapValues { ($0, $0.map(IssuerPattern.init)) }
   }
 
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
@@ -30,8 +31,8 @@ public struct IssuerDetector: Detector {
     let subject = FindingSubject.user(event.user ?? event.upn ?? domain)
 
     // Decide first, describe after: evidence is built only for the rare event that fires.
-    if let accepted = expected[domain] {
-      guard !accepted.contains(where: { matches($0, type: type, name: name) }) else { return nil }
+    if let (accepted, patterns) = expected[domain] {
+      guard !patterns.contains(where: { $0.matches(type: type, name: name) }) else { return nil }
       var evidence = describe(domain: domain, type: type, name: name)
       evidence.add("reason", "unexpected")
       evidence.add("expected", accepted.joined(separator: ","))
@@ -63,12 +64,52 @@ public struct IssuerDetector: Detector {
     return evidence
   }
 
-  /// `AzureAD` accepts that type with any name; `ADFederationServices/sts.contoso.example` both.
-  private func matches(_ pattern: String, type: String, name: String) -> Bool {
-    if let slash = pattern.firstIndex(of: "/") {
-      return pattern[..<slash].lowercased() == type.lowercased() && pattern[pattern.index(after: slash)...].lowercased() == name.lowercased()
+}
+
+/// One expected issuer: `AzureAD` accepts that type with any name; `ADFederationServices/sts.contoso.example`
+/// both. Compared without regard to case, compiled once: this runs for every sign-in of a configured domain.
+struct IssuerPattern {
+  let type: [UInt8]
+  let name: [UInt8]?
+
+  init(_ written: String) {
+    let bytes = Array(written.utf8)
+    if let slash = bytes.firstIndex(of: UInt8(ascii: "/")) {
+      type = Array(bytes[..<slash])
+      name = Array(bytes[(slash + 1)...])
+    } else {
+      (type, name) = (bytes, nil)
     }
-    return pattern.lowercased() == type.lowercased()
+  }
+
+  func matches(type eventType: String, name eventName: String) -> Bool {
+    guard Self.equalIgnoringCase(type, eventType) else { return false }
+    guard let name else { return true }
+    return Self.equalIgnoringCase(name, eventName)
+  }
+
+  /// ASCII folds byte by byte; anything non-ASCII (an internationalised host name) is compared
+  /// the slow way, with `String.lowercased()`.
+  static func equalIgnoringCase(_ pattern: [UInt8], _ text: String) -> Bool {
+    var text = text
+    let ascii: Bool? = text.withUTF8 { bytes in
+      if bytes.count == pattern.count {
+        var i = 0
+        while i < bytes.count, bytes[i] < 0x80, pattern[i] < 0x80 {
+          if lower(bytes[i]) != lower(pattern[i]) { return false }
+          i += 1
+        }
+        if i == bytes.count { return true }
+      }
+      // Lengths differ or a byte is not ASCII: only case folding beyond ASCII can still match.
+      return bytes.allSatisfy { $0 < 0x80 } && pattern.allSatisfy { $0 < 0x80 } ? false : nil
+    }
+    if let ascii { return ascii }
+    return String(decoding: pattern, as: UTF8.self).lowercased() == text.lowercased()
+  }
+
+  @inline(__always) private static func lower(_ byte: UInt8) -> UInt8 {
+    byte &- 0x41 < 26 ? byte | 0x20 : byte
   }
 }
 

@@ -21,7 +21,15 @@ public struct Engine {
 
   var streamStart: EventTime?
   var lastHousekeeping = EventTime.distantPast
-  public internal(set) var counters = EngineCounters()
+  /// What has been counted, with the run of events not yet added to `events` (see `countEvent`).
+  public var counters: EngineCounters {
+    var counted = recordedCounters
+    if let last = lastCounted { counted.events[last.source, default: 0] += last.count }
+    return counted
+  }
+  var recordedCounters = EngineCounters()
+  /// The source detail of the latest events and how many in a row had it.
+  private var lastCounted: (source: String, count: Int)?
   /// Set for `--shard i/n`: events of other shards' users only teach shared state.
   public var shard: Shard?
 
@@ -67,8 +75,9 @@ public struct Engine {
     return counts
   }
 
-  public mutating func process(_ incoming: NormalizedEvent, late: Bool = false, into output: inout [EngineRecord]) {
-    var event = incoming
+  /// `event` is consumed: it moves into the detection context, so its strings are not retained
+  /// again for every place that reads it.
+  public mutating func process(_ event: consuming NormalizedEvent, late: Bool = false, into output: inout [EngineRecord]) {
     // The IP is parsed once here; the enricher and every detector use this parse.
     let address = event.ip.flatMap(IPAddress.init)
     addresses.enrich(&event, address: address)
@@ -76,24 +85,24 @@ public struct Engine {
     if streamStart == nil { streamStart = t }
     if t.millis - lastHousekeeping.millis >= 60_000 { housekeeping(now: t, into: &output) }
     if let shard, !shard.owns(event) {
-      counters.otherShards += 1
+      recordedCounters.otherShards += 1
       learnSharedFacts(from: event, address: address)
       return
     }
-    counters.events[event.sourceDetail, default: 0] += 1
+    countEvent(of: event.sourceDetail)
 
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
     // Moved, not copied, into the context, where the detectors and `applyFacts` intern through
     // it; moved back at the end.
     swap(&context.strings, &strings)
     var tokenSlot: Int?
-    if let id = event.token {
+    if let id = context.event.token {
       let out = tokens.checkOut(id, at: t)
       (tokenSlot, context.token, context.tokenIsNew) = (out.slot, out.record, out.created)
       if out.created { context.token!.firstSeen = t }
     }
     var sessionSlot: Int?
-    if let id = event.session {
+    if let id = context.event.session {
       let out = sessions.checkOut(id, at: t)
       (sessionSlot, context.session, context.sessionIsNew) = (out.slot, out.record, out.created)
       if out.created { context.session!.firstSeen = t }
@@ -105,17 +114,17 @@ public struct Engine {
       (userSlot, context.user) = (out.slot, out.record)
     }
     var taskSlot: Int?
-    if let id = event.task ?? context.tokenTask {
+    if let id = context.event.task ?? context.tokenTask {
       let out = tasks.checkOut(id, at: t)
       (taskSlot, context.task) = (out.slot, out.record)
     }
-    let domainSlot = checkOutDomain(for: event, into: &context)
+    let domainSlot = checkOutDomain(into: &context)
 
     var findings: [(CompiledRule, Finding)] = []
     for detector in detectors {
       if let finding = detector.evaluate(&context) { findings.append((detector.rule, finding)) }
     }
-    Engine.applyFacts(of: event, to: &context)
+    Engine.applyFacts(to: &context)
 
     if let slot = tokenSlot { tokens.put(context.token!, slot) }
     if let slot = sessionSlot { sessions.put(context.session!, slot) }
@@ -123,23 +132,41 @@ public struct Engine {
     if let slot = domainSlot { domains.put(context.domain!, slot) }
     var user = context.user
     for (rule, finding) in findings {
-      emit(finding, rule: rule, event: event, userID: userID, user: &user, late: late, into: &output)
+      emit(finding, rule: rule, event: context.event, userID: userID, user: &user, late: late, into: &output)
     }
     if let slot = userSlot { users.put(user!, slot) }
     swap(&context.strings, &strings)
+  }
+
+  /// Events per source detail. Consecutive events nearly always share theirs, so the last one's
+  /// entry is remembered and the dictionary is hashed only when the source changes.
+  private mutating func countEvent(of source: String) {
+    if let last = lastCounted, ExactString.identical(last.source, source) {
+      lastCounted!.count += 1
+      return
+    }
+    flushEventCount()
+    lastCounted = (source, 1)
+  }
+
+  private mutating func flushEventCount() {
+    guard let last = lastCounted else { return }
+    recordedCounters.events[last.source, default: 0] += last.count
+    lastCounted = nil
   }
 
   /// What a shard learns from another shard's event: the state every shard shares (the address
   /// enricher, already fed, and each domain's issuers), so all shards keep identical copies.
   private mutating func learnSharedFacts(from event: NormalizedEvent, address: IPAddress?) {
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
-    guard let slot = checkOutDomain(for: event, into: &context) else { return }
+    guard let slot = checkOutDomain(into: &context) else { return }
     for detector in detectors where detector.rule.detector == .issuer { _ = detector.evaluate(&context) }
     domains.put(context.domain!, slot)
   }
 
   /// Sign-ins and token grants with a UPN carry their domain's issuer record into the context.
-  private mutating func checkOutDomain(for event: NormalizedEvent, into context: inout DetectionContext) -> Int? {
+  private mutating func checkOutDomain(into context: inout DetectionContext) -> Int? {
+    let event = context.event
     guard event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn) else { return nil }
     let out = domains.checkOut(domain, at: event.time)
     (context.domain, context.domainName) = (out.record, domain)
@@ -148,7 +175,8 @@ public struct Engine {
 
   /// What every event teaches regardless of rules: who owns a token, when it was last used,
   /// whether a sign-in issued it, and the lifecycle facts (ended, disabled, revoked).
-  static func applyFacts(of event: NormalizedEvent, to context: inout DetectionContext) {
+  static func applyFacts(to context: inout DetectionContext) {
+    let event = context.event
     let t = event.time
     let isUse = context.isUse
     // In place (`context.token!.x = …`): copying a record out and back retains every field.
@@ -198,7 +226,7 @@ public struct Engine {
       window.count += 1
       if t > window.last { window.last = t }
       suppression[suppressionKey] = window
-      counters.suppressed += 1
+      recordedCounters.suppressed += 1
       return
     }
     if let closed = suppression.removeValue(forKey: suppressionKey), closed.count > 1 {
@@ -226,7 +254,7 @@ public struct Engine {
       source: event.sourceDetail, eventID: event.eventID, evidence: finding.evidence, riskPoints: outcome.points,
       riskScore: outcome.score, riskLevel: outcome.level, mitre: rule.mitre, late: late)
     output.append(.alert(alert))
-    counters.alerts[rule.id, default: 0] += 1
+    recordedCounters.alerts[rule.id, default: 0] += 1
     if rule.suppress.millis > 0 {
       suppression[suppressionKey] = SuppressionWindow(alertID: alertID, rule: rule.id, subject: finding.subject, user: userID, count: 1, first: t, last: t, end: t + rule.suppress)
     }

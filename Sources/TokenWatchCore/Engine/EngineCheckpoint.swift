@@ -133,10 +133,11 @@ extension Engine {
     addresses.prefixes.writeCheckpoint(to: &w)
     w.write(streamStart)
     w.write(lastHousekeeping)
-    w.dictionary(counters.events)
-    w.dictionary(counters.alerts)
-    w.write(counters.suppressed)
-    w.write(counters.otherShards)
+    let counted = counters
+    w.dictionary(counted.events)
+    w.dictionary(counted.alerts)
+    w.write(counted.suppressed)
+    w.write(counted.otherShards)
     if let shard {
       w.u8(1)
       w.write(shard.index)
@@ -167,7 +168,7 @@ extension Engine {
     counters.alerts = try r.dictionary(Int.self)
     counters.suppressed = try r.natural()
     counters.otherShards = try r.natural()
-    self.counters = counters
+    recordedCounters = counters
     switch try r.u8() {
     case 0:
       shard = nil

@@ -21,6 +21,23 @@ import Testing
     ]).isEmpty)
   }
 
+  @Test func expectedIssuerPatternsIgnoreCaseIncludingBeyondASCII() {
+    let typeOnly = IssuerPattern("AzureAD")
+    #expect(typeOnly.matches(type: "azuread", name: "anything"))
+    #expect(typeOnly.matches(type: "AZUREAD", name: ""))
+    #expect(!typeOnly.matches(type: "AzureADX", name: ""))
+    #expect(!typeOnly.matches(type: "AzureA", name: ""))
+    let federated = IssuerPattern("ADFederationServices/STS.Contoso.example")
+    #expect(federated.matches(type: "adfederationservices", name: "sts.contoso.EXAMPLE"))
+    #expect(!federated.matches(type: "ADFederationServices", name: "sts.contoso.example2"))
+    #expect(!federated.matches(type: "ADFederationServices", name: "sts/contoso.example"))
+    // Non-ASCII host names fold the way String.lowercased() folds them.
+    let international = IssuerPattern("SAML2/idp.MÜLLER.example")
+    #expect(international.matches(type: "saml2", name: "idp.müller.example"))
+    #expect(!international.matches(type: "saml2", name: "idp.muller.example"))
+    #expect(IssuerPattern("SAML2/\u{212A}.example").matches(type: "saml2", name: "k.example"))  // the Kelvin sign
+  }
+
   @Test func wrongFederationServerNameForAKnownTypeFires() {
     let found = alerts([issuer], [
       event("2026-03-02T09:00:00Z", .signIn, upn: "a@contoso.example", issuerType: "ADFederationServices", issuer: "sts.evil.example"),
