@@ -22,7 +22,10 @@ public struct JSONDocument: Sendable {
   }
 
   public private(set) var bytes: [UInt8] = []
+  /// The parsed nodes are `nodes[0..<nodeCount]`; the rest is room kept from earlier documents,
+  /// so the parser writes through a pointer with no per-node growth or uniqueness checks.
   @usableFromInline var nodes: [Node] = []
+  @usableFromInline var nodeCount = 0
 
   /// Nesting deeper than this is rejected rather than risking the stack.
   public static let maxDepth = 256
@@ -45,18 +48,34 @@ public struct JSONDocument: Sendable {
   }
 
   private mutating func reparse() throws(JSONError) {
-    nodes.removeAll(keepingCapacity: true)
-    var parser = Parser(nodes: nodes)
-    nodes = []
-    defer { nodes = parser.nodes }
-    try bytes.withUnsafeBufferPointer { (buffer) throws(JSONError) in
-      parser.input = buffer
-      try parser.parseDocument()
+    // The parser counts every node but stores only those that fit; a document with more nodes
+    // than there is room for is parsed again once, with exactly the room it needs.
+    var (needed, failure) = parseIntoRoom()
+    if failure == nil, needed > nodes.count {
+      nodes.append(contentsOf: repeatElement(Node(kind: .null, flag: false, start: 0, end: 0, next: 0), count: max(needed, 2 * nodes.count) - nodes.count))
+      (needed, failure) = parseIntoRoom()
+    }
+    nodeCount = min(needed, nodes.count)
+    if let failure { throw failure }
+  }
+
+  private mutating func parseIntoRoom() -> (nodes: Int, failure: JSONError?) {
+    let input = bytes
+    return input.withUnsafeBufferPointer { input in
+      nodes.withUnsafeMutableBufferPointer { room in
+        var parser = Parser(input: input, nodes: room)
+        do throws(JSONError) {
+          try parser.parseDocument()
+          return (parser.nodeCount, nil)
+        } catch {
+          return (parser.nodeCount, error)
+        }
+      }
     }
   }
 
   public var root: JSONRef { JSONRef(index: 0) }
-  public var isEmpty: Bool { nodes.isEmpty }
+  public var isEmpty: Bool { nodeCount == 0 }
 }
 
 /// A handle to one value inside a `JSONDocument`. Only meaningful with the document it came from.

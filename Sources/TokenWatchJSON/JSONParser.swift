@@ -1,10 +1,15 @@
 /// The scanner behind `JSONDocument.parse`: RFC 8259 strictly, UTF-8 validated, positions on errors.
 struct Parser {
-  var input: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+  let input: UnsafeBufferPointer<UInt8>
   var position = 0
-  var nodes: [JSONDocument.Node]
+  /// Where nodes are written; those beyond its end are only counted (see `JSONDocument.reparse`).
+  let nodes: UnsafeMutableBufferPointer<JSONDocument.Node>
+  private(set) var nodeCount = 0
 
-  init(nodes: [JSONDocument.Node]) { self.nodes = nodes }
+  init(input: UnsafeBufferPointer<UInt8>, nodes: UnsafeMutableBufferPointer<JSONDocument.Node>) {
+    self.input = input
+    self.nodes = nodes
+  }
 
   mutating func parseDocument() throws(JSONError) {
     if input.count > Int(Int32.max) { throw JSONError(offset: 0, reason: "document larger than 2 GiB") }
@@ -22,7 +27,9 @@ struct Parser {
     return "byte 0x" + String(byte, radix: 16, uppercase: true)
   }
 
-  private mutating func skipWhitespace() {
+  @inline(__always) private mutating func skipWhitespace() {
+    // Most tokens follow the previous one directly: one compare and no loop for them.
+    if position < input.count, input[position] > 0x20 { return }
     while position < input.count {
       switch input[position] {
       case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -46,9 +53,20 @@ struct Parser {
     }
   }
 
-  private mutating func append(_ kind: JSONDocument.Kind, flag: Bool, start: Int, end: Int) -> Int {
-    nodes.append(.init(kind: kind, flag: flag, start: Int32(start), end: Int32(end), next: Int32(nodes.count + 1)))
-    return nodes.count - 1
+  @inline(__always) private mutating func append(_ kind: JSONDocument.Kind, flag: Bool, start: Int, end: Int) -> Int {
+    let index = nodeCount
+    if index < nodes.count {
+      nodes[index] = .init(kind: kind, flag: flag, start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end), next: Int32(truncatingIfNeeded: index + 1))
+    }
+    nodeCount = index + 1
+    return index
+  }
+
+  /// A container's span and the index past its subtree, once its last child is parsed.
+  @inline(__always) private mutating func close(_ index: Int) {
+    guard index < nodes.count else { return }
+    nodes[index].end = Int32(truncatingIfNeeded: position)
+    nodes[index].next = Int32(truncatingIfNeeded: nodeCount)
   }
 
   private mutating func parseLiteral(_ word: StaticString, kind: JSONDocument.Kind, flag: Bool) throws(JSONError) {
@@ -233,8 +251,7 @@ struct Parser {
         throw JSONError(offset: position, reason: "unexpected \(describe(input[position])) in array, expected ',' or ']'")
       }
     }
-    nodes[index].end = Int32(position)
-    nodes[index].next = Int32(nodes.count)
+    close(index)
   }
 
   private mutating func parseObject(depth: Int) throws(JSONError) {
@@ -269,8 +286,7 @@ struct Parser {
         throw JSONError(offset: position, reason: "unexpected \(describe(input[position])) in object, expected ',' or '}'")
       }
     }
-    nodes[index].end = Int32(position)
-    nodes[index].next = Int32(nodes.count)
+    close(index)
   }
 }
 

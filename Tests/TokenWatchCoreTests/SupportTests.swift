@@ -44,6 +44,26 @@ import Testing
     #expect(IPAddress("::ffff:1.2.3.4") == IPAddress("1.2.3.4"))
   }
 
+  @Test func prefixDescriptionsReadLikeTheirNetworks() {
+    #expect(IPAddress("203.0.113.77")!.networkPrefix.prefixDescription == "203.0.113.0/24")
+    #expect(IPAddress("0.0.0.0")!.prefixDescription == "0.0.0.0/24")
+    #expect(IPAddress("255.255.255.255")!.networkPrefix.prefixDescription == "255.255.255.0/24")
+    #expect(IPAddress("2a02:cf40:add:4002::1")!.networkPrefix.prefixDescription == "2a02:cf40:add::/48")
+    #expect(IPAddress("ffff:ffff:ffff::")!.prefixDescription == "ffff:ffff:ffff::/48")
+    #expect(IPAddress("2001:0:db8::")!.prefixDescription == "2001:0:db8::/48")
+    // Against the plain interpolated form, over random addresses of both families.
+    var rng = SystemRandomNumberGenerator()
+    for _ in 0..<2000 {
+      let v4 = UInt32.random(in: .min ... .max, using: &rng)
+      let dotted = "\(v4 >> 24).\(v4 >> 16 & 0xFF).\(v4 >> 8 & 0xFF).\(v4 & 0xFF)"
+      #expect(IPAddress(dotted)!.networkPrefix.prefixDescription == "\(v4 >> 24).\(v4 >> 16 & 0xFF).\(v4 >> 8 & 0xFF).0/24")
+      let groups = (0..<8).map { _ in UInt16.random(in: .min ... .max, using: &rng) }
+      let v6 = IPAddress(groups.map { String($0, radix: 16) }.joined(separator: ":"))!
+      guard !v6.isIPv4 else { continue }
+      #expect(v6.networkPrefix.prefixDescription == groups[0..<3].map { String($0, radix: 16) }.joined(separator: ":") + "::/48")
+    }
+  }
+
   @Test func baselinesCompareASNsWhenKnownAndPrefixesOtherwise() {
     var strings = StringInterner()
     var baseline = NetworkBaseline()

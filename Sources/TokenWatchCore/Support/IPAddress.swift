@@ -103,13 +103,38 @@ public struct IPAddress: Hashable, Sendable {
   /// The network a detector compares when no ASN is known: the /24 of IPv4, the /48 of IPv6.
   public var networkPrefix: IPAddress { masked(isIPv4 ? 96 + 24 : 48) }
 
+  /// `203.0.113.0/24` or `2001:db8:0::/48`. Written byte by byte into the string's own storage:
+  /// the address enricher keys every event's prefix by it, and interpolation cost ~1.5k
+  /// instructions an event.
   public var prefixDescription: String {
-    if isIPv4 {
-      let v = UInt32(truncatingIfNeeded: low)
-      return "\(v >> 24).\(v >> 16 & 0xFF).\(v >> 8 & 0xFF).0/24"
+    String(unsafeUninitializedCapacity: 24) { buffer in
+      var n = 0
+      func put(_ byte: UInt8) { buffer[n] = byte; n += 1 }
+      func put(_ value: UInt64, radix: UInt64) {
+        var divisor: UInt64 = 1
+        while value / divisor >= radix { divisor *= radix }
+        while divisor > 0 {
+          let digit = UInt8(truncatingIfNeeded: value / divisor % radix)
+          put(digit < 10 ? 0x30 + digit : 0x57 + digit)
+          divisor /= radix
+        }
+      }
+      if isIPv4 {
+        let v = UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: low))
+        for shift: UInt64 in [24, 16, 8] {
+          put(v >> shift & 0xFF, radix: 10)
+          put(UInt8(ascii: "."))
+        }
+        for byte in "0/24".utf8 { put(byte) }
+      } else {
+        for shift: UInt64 in [48, 32, 16] {
+          put(high >> shift & 0xFFFF, radix: 16)
+          put(UInt8(ascii: ":"))
+        }
+        for byte in ":/48".utf8 { put(byte) }
+      }
+      return n
     }
-    let groups = [high >> 48, high >> 32 & 0xFFFF, high >> 16 & 0xFFFF]
-    return groups.map { String($0, radix: 16) }.joined(separator: ":") + "::/48"
   }
 }
 
