@@ -1,16 +1,46 @@
 import TokenWatchCore
 
-// Figure 1: end-to-end replay throughput of the real `tokenwatch` binary over Entra Event Hub
-// sign-ins, all default rules, output discarded.
+// Figures 1 and 1b: end-to-end replay throughput of the real `tokenwatch` binary over generated
+// inputs (Entra Event Hub sign-ins, then Okta, Graph activity, a mix, Event Hub batches), all
+// default rules, output discarded.
 
-/// What `simulate --bulk N --format entra` writes (same generator, same default seed).
+/// What `simulate --bulk N --format F` writes (same generator, same default seed).
 let bulkSeed: UInt64 = 1
 
-/// Writes `count` Entra sign-in records, one per line; returns the file's size in bytes.
-func generateEntraFile(count: Int, path: String) throws -> Int {
+/// A generated input: the records of one bulk format, one per line or packed into Event Hub
+/// batches of `recordsPerLine` (`{"records":[…]}`, as a diagnostic setting delivers them).
+struct GeneratedInput: Sendable, Equatable {
+  var name: String
+  var format: BulkFormat
+  var recordsPerLine = 1
+
+  static let entra = GeneratedInput(name: "entra", format: .entra)
+  static let entraEventHub = GeneratedInput(name: "entra-eventhub", format: .entra, recordsPerLine: 100)
+  /// Every name --formats takes: the bulk formats as `simulate` spells them, and the batches.
+  static let all = BulkFormat.allCases.map { GeneratedInput(name: $0.rawValue, format: $0) } + [entraEventHub]
+  static let defaultNames = ["okta", "graph", "mixed", "entra-eventhub"]
+
+  static func named(_ name: String) -> GeneratedInput? { all.first { $0.name == name } }
+}
+
+/// Writes `events` records of `input` (the last batch may be short); returns the file's size in bytes.
+func generateFile(_ input: GeneratedInput, events: Int, path: String) throws -> Int {
   let writer = try FileWriter(path: path)
-  for line in ScenarioLibrary.bulk(count: count, seed: bulkSeed, format: .entra) {
-    try writer.writeLine(line)
+  let lines = ScenarioLibrary.bulk(count: events, seed: bulkSeed, format: input.format)
+  if input.recordsPerLine == 1 {
+    for line in lines { try writer.writeLine(line) }
+  } else {
+    // Each bulk line is one record object on one line, so a batch is those lines joined by commas.
+    var batch: [String] = []
+    batch.reserveCapacity(input.recordsPerLine)
+    for line in lines {
+      batch.append(line)
+      if batch.count == input.recordsPerLine {
+        try writer.writeLine("{\"records\":[" + batch.joined(separator: ",") + "]}")
+        batch.removeAll(keepingCapacity: true)
+      }
+    }
+    if !batch.isEmpty { try writer.writeLine("{\"records\":[" + batch.joined(separator: ",") + "]}") }
   }
   try writer.close()
   return writer.bytesWritten
@@ -26,9 +56,19 @@ struct ReplayResult {
   var eventsPerSecond: Double { Double(events) / medianSeconds }
   var megabytesPerSecond: Double { Double(bytes) / 1e6 / medianSeconds }
   var maxPeakRSSBytes: Int { peakRSSBytes.max() ?? 0 }
+
+  /// The JSON report's entry: section 1's "replay", and each input's under "replay_formats".
+  var report: JSON {
+    .object([
+      ("events", .int(events)), ("bytes", .int(bytes)), ("seconds", .array(seconds.map { .double($0, 3) })),
+      ("median_seconds", .double(medianSeconds, 3)), ("events_per_s", .double(eventsPerSecond, 0)),
+      ("mb_per_s", .double(megabytesPerSecond, 1)), ("peak_rss_bytes", .int(maxPeakRSSBytes)),
+    ])
+  }
 }
 
-/// `tokenwatch replay --quiet --output ndjson FILE > /dev/null`, `runs` times.
+/// `tokenwatch replay --quiet --output ndjson FILE > /dev/null`, `runs` times; every run must
+/// read the whole file cleanly.
 func measureReplay(_ setup: Setup, file: String, events: Int, bytes: Int, runs: Int, progress: (String) -> Void) throws -> ReplayResult {
   var result = ReplayResult(events: events, bytes: bytes, seconds: [], peakRSSBytes: [])
   for run in 1...runs {
@@ -37,6 +77,7 @@ func measureReplay(_ setup: Setup, file: String, events: Int, bytes: Int, runs: 
       [setup.tokenwatch, "replay", "--quiet", "--output", "ndjson", "--rules", setup.rules, file],
       scratch: setup.scratch, stdout: .devNull, stderr: .file(errors))
     try requireSuccess(measured.result, "tokenwatch replay", stderrFile: errors)
+    try requireCleanInput(file: file, stderrFile: errors)
     result.seconds.append(measured.seconds)
     result.peakRSSBytes.append(measured.result.peakRSSBytes)
     progress("replay run \(run)/\(runs): \(fixed(measured.seconds, 2)) s, \(grouped(Int(Double(events) / measured.seconds))) events/s, peak \(mebibytes(measured.result.peakRSSBytes))")
@@ -52,6 +93,19 @@ func requireSuccess(_ result: ChildResult, _ what: String, stderrFile: String?) 
     message += ":\n" + String(decoding: text.suffix(4000), as: UTF8.self)
   }
   throw BenchError(message)
+}
+
+/// Throws when the run reported problems with lines of `file` (`FILE:LINE: error|warning: [TWnnn]`
+/// on stderr: lines that did not parse, records of unknown format or category, late events):
+/// the generator and the normalizers disagree, and the figures would not be over the events claimed.
+func requireCleanInput(file: String, stderrFile: String) throws {
+  let text = readWholeFile(stderrFile).map { String(decoding: $0, as: UTF8.self) } ?? ""
+  let problems = text.split(separator: "\n").filter { $0.hasPrefix(file + ":") }
+  guard !problems.isEmpty else { return }
+  let errors = problems.filter { $0.contains(": error: [") }.count
+  throw BenchError(
+    "tokenwatch replay reported \(problems.count) problem(s) with the generated \(file) (\(errors) error(s), \(problems.count - errors) warning(s)), so it was not read cleanly; first ones:\n"
+      + problems.prefix(5).joined(separator: "\n"))
 }
 
 func median(_ values: [Double]) -> Double {

@@ -4,9 +4,12 @@ import Foundation
 // `tokenwatch` binary built next to this one. Prints what it measured; asserts nothing.
 //
 //   1. end-to-end replay throughput over Entra sign-ins (median of --runs), peak RSS
+//   1b. the same over other generated inputs (--formats): Okta, Graph activity, a mix with
+//       attacks, Entra sign-ins in Event Hub batches of 100
 //   2. memory per tracked token (distinct-token native events, peak RSS less a tiny run's)
-//   3. decode-only baselines over the same file: Foundation JSONDecoder, Python msgspec/orjson
+//   3. decode-only baselines over the Entra file: Foundation JSONDecoder, Python msgspec/orjson
 //   4. watch latency over TCP and through a pipe at a fixed offered rate: p50, p99, max
+//   5. watch throughput with the default reorder window
 
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == launcherFlag {
   launcherMain(Array(CommandLine.arguments.dropFirst()))
@@ -19,7 +22,12 @@ let usage = """
   swift build -c release --product tokenwatch-bench and --product tokenwatch).
 
   OPTIONS:
-    --events N       Entra events for the replay and the decode baselines (default 300000).
+    --events N       Events per generated input: the replays (sections 1 and 1b) and the
+                     decode baselines (default 300000).
+    --formats LIST   Inputs of section 1b, comma separated (default okta,graph,mixed,entra-eventhub;
+                     none to skip): native, entra, okta, graph, mixed (simulate --bulk's formats,
+                     mixed with about 0.1% attack lines) and entra-eventhub (Entra sign-ins,
+                     100 records per line in {"records":[…]}).
     --runs N         Runs of each throughput measurement; the median is reported (default 3).
     --rules DIR      Rules directory (default ./rules).
     --big            Also measure memory with 5,000,000 distinct tokens (default 1,000,000 only).
@@ -27,7 +35,7 @@ let usage = """
     --seconds S      watch latency: how long to offer them (default 5).
     --skip-python    No Python baseline.
     --latency-only   Measure only watch (sections 4 and 5).
-  --json           Print only the JSON report line (progress and tables are left out).
+    --json           Print only the JSON report line (progress and tables are left out).
     -h, --help       Show this help.
 
   Temporary inputs go to $TMPDIR (default /tmp) and are removed at the end.
@@ -36,6 +44,7 @@ let usage = """
 struct Options {
   var events = 300_000
   var runs = 3
+  var formats = GeneratedInput.defaultNames.map { GeneratedInput.named($0)! }
   var rules: String?
   var big = false
   var rate = 50_000
@@ -61,6 +70,17 @@ struct Options {
       switch arguments[i] {
       case "--events": options.events = positive("--events")
       case "--runs": options.runs = positive("--runs")
+      case "--formats":
+        let text = value("--formats")
+        options.formats = []
+        guard text != "none" else { break }
+        for name in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+          guard let input = GeneratedInput.named(name) else {
+            fail("unknown format '\(name)' in --formats (use \(GeneratedInput.all.map(\.name).joined(separator: ", ")) or none)")
+          }
+          // Once each: they are keys of the JSON report.
+          if !options.formats.contains(input) { options.formats.append(input) }
+        }
       case "--rules": options.rules = value("--rules")
       case "--big": options.big = true
       case "--rate": options.rate = positive("--rate")
@@ -192,7 +212,7 @@ say()
   // 1. End-to-end replay.
   let entraFile = scratch + "/entra.ndjson"
   progress("generating \(grouped(options.events)) Entra sign-in records (seed \(bulkSeed))")
-  let entraBytes = try generateEntraFile(count: options.events, path: entraFile)
+  let entraBytes = try generateFile(.entra, events: options.events, path: entraFile)
   let replay = try measureReplay(setup, file: entraFile, events: options.events, bytes: entraBytes, runs: options.runs, progress: progress)
   say("1. replay, end to end: Entra Event Hub sign-ins, all rules, tokenwatch replay --quiet --output ndjson FILE > /dev/null")
   say("   input       \(grouped(options.events)) events, \(fixed(Double(entraBytes) / 1e6, 1)) MB (\(entraBytes / max(1, options.events)) B/event)")
@@ -200,11 +220,28 @@ say()
   say("   throughput  \(grouped(Int(replay.eventsPerSecond))) events/s, \(fixed(replay.megabytesPerSecond, 1)) MB/s")
   say("   peak RSS    \(mebibytes(replay.maxPeakRSSBytes))")
   say()
-  report.append(("replay", .object([
-    ("events", .int(options.events)), ("bytes", .int(entraBytes)), ("seconds", .array(replay.seconds.map { .double($0, 3) })),
-    ("median_seconds", .double(replay.medianSeconds, 3)), ("events_per_s", .double(replay.eventsPerSecond, 0)),
-    ("mb_per_s", .double(replay.megabytesPerSecond, 1)), ("peak_rss_bytes", .int(replay.maxPeakRSSBytes)),
-  ])))
+  report.append(("replay", replay.report))
+
+  // 1b. The same over the other inputs, one scratch file at a time (the Entra file stays for 3).
+  if !options.formats.isEmpty {
+    say("1b. replay, end to end, other inputs: the same command, \(grouped(options.events)) records each (median of \(options.runs))")
+    var formats: [(String, JSON)] = []
+    for input in options.formats {
+      let file = scratch + "/\(input.name).ndjson"
+      progress("generating \(grouped(options.events)) \(input.name) records (seed \(bulkSeed))")
+      let bytes = try generateFile(input, events: options.events, path: file)
+      // Events are records: an Event Hub line holds up to 100 of them.
+      let result = try measureReplay(setup, file: file, events: options.events, bytes: bytes, runs: options.runs) { progress(input.name + ": " + $0) }
+      unlink(file)
+      say("   " + input.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+        + "\(grouped(options.events)) events, \(fixed(Double(bytes) / 1e6, 1)) MB (\(bytes / max(1, options.events)) B/event): "
+        + "\(grouped(Int(result.eventsPerSecond))) events/s, \(fixed(result.megabytesPerSecond, 1)) MB/s, peak RSS \(mebibytes(result.maxPeakRSSBytes)); "
+        + "runs " + result.seconds.map { fixed($0, 2) }.joined(separator: ", ") + " s")
+      formats.append((input.name, result.report))
+    }
+    say()
+    report.append(("replay_formats", .object(formats)))
+  }
 
   // 2. Memory per tracked token.
   let memory = try measureMemory(setup, tokenCounts: options.big ? [1_000_000, 5_000_000] : [1_000_000], progress: progress)
