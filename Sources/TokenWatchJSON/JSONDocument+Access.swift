@@ -126,6 +126,13 @@ extension JSONDocument {
     return literal.withUTF8 { keyEquals(Int(ref.index), $0) }
   }
 
+  /// Runs `body` on the raw bytes of a value as written (strings without quotes and undecoded),
+  /// without the retain and release an `ArraySlice` costs.
+  @inlinable public func withRawBytes<R>(_ ref: JSONRef, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    let node = nodes[Int(ref.index)]
+    return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
+  }
+
   /// The raw bytes of a value as written (strings without quotes and undecoded).
   public func rawBytes(_ ref: JSONRef) -> ArraySlice<UInt8> {
     let node = nodes[Int(ref.index)]

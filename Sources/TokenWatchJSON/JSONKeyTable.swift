@@ -97,33 +97,42 @@ extension JSONDocument {
   /// Every key of `table` in the object `ref`, found in one pass; nil when `ref` is not an object.
   /// With duplicate keys the last one wins, as `member` does.
   public func members(_ ref: JSONRef, _ table: JSONKeyTable) -> JSONMembers? {
-    guard nodes[Int(ref.index)].kind == .object else { return nil }
     var values = [Int32](repeating: -1, count: table.count)
+    let isObject = values.withUnsafeMutableBufferPointer { values in
+      scanMembers(ref, table) { key, value in values[key] = value.index }
+    }
+    return isObject ? JSONMembers(values: values) : nil
+  }
+
+  /// Calls `found` with (table index, value) for each member of the object `ref` whose key is in
+  /// `table`, in document order (so for a duplicate key the last call is the last one written).
+  /// Allocates nothing; false when `ref` is not an object.
+  @discardableResult
+  public func scanMembers(_ ref: JSONRef, _ table: JSONKeyTable, _ found: (Int, JSONRef) -> Void) -> Bool {
+    guard nodes[Int(ref.index)].kind == .object else { return false }
     table.withProbe { probe in
       nodes.withUnsafeBufferPointer { nodes in
         bytes.withUnsafeBufferPointer { bytes in
-          values.withUnsafeMutableBufferPointer { values in
-            var index = Int(ref.index) + 1
-            let end = Int(nodes[Int(ref.index)].next)
-            while index < end {
-              let key = nodes[index]
-              let valueIndex = index + 1
-              let found: Int?
-              if key.flag {  // an escaped key: look up its decoded spelling (rare)
-                var decoded: [UInt8] = []
-                appendDecodedString(JSONRef(index: Int32(index)), to: &decoded)
-                found = decoded.withUnsafeBufferPointer { probe.index(of: $0.baseAddress, $0.count) }
-              } else {
-                found = probe.index(of: bytes.baseAddress.map { $0 + Int(key.start) }, Int(key.end &- key.start))
-              }
-              if let found { values[found] = Int32(valueIndex) }
-              index = Int(nodes[valueIndex].next)
+          var index = Int(ref.index) + 1
+          let end = Int(nodes[Int(ref.index)].next)
+          while index < end {
+            let key = nodes[index]
+            let valueIndex = index + 1
+            let match: Int?
+            if key.flag {  // an escaped key: look up its decoded spelling (rare)
+              var decoded: [UInt8] = []
+              appendDecodedString(JSONRef(index: Int32(index)), to: &decoded)
+              match = decoded.withUnsafeBufferPointer { probe.index(of: $0.baseAddress, $0.count) }
+            } else {
+              match = probe.index(of: bytes.baseAddress.map { $0 + Int(key.start) }, Int(key.end &- key.start))
             }
+            if let match { found(match, JSONRef(index: Int32(valueIndex))) }
+            index = Int(nodes[valueIndex].next)
           }
         }
       }
     }
-    return JSONMembers(values: values)
+    return true
   }
 }
 

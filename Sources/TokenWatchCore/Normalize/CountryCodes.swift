@@ -8,6 +8,8 @@ public enum CountryCodes {
   public static func isoCode(for name: String) -> String {
     let utf8 = name.utf8
     if utf8.count == 2, utf8.allSatisfy({ ($0 | 0x20) &- UInt8(ascii: "a") < 26 }) {
+      // Already a code as nearly every record writes it: no new string (this runs per sign-in).
+      if utf8.allSatisfy({ $0 &- UInt8(ascii: "A") < 26 }), name != "UK" { return name }
       let code = name.uppercased()
       return code == "UK" ? "GB" : code
     }

@@ -36,14 +36,8 @@ public enum EntraSignInNormalizer: EventNormalizer {
     case .graphObject:
       let signIn = LenientView(document, record)
       return try read(signIn, keys: Field.camelCaseTable, kind: graphObjectKind(signIn), sourceDetail: "entra:signIn", envelope: nil)
-    case .diagnostic(let envelope, let categoryRef, let properties):
-      guard let category = SignInCategory.named(document, categoryRef) else {
-        throw unknownCategory(document, categoryRef)
-      }
-      guard let properties = LenientView.container(document, properties), properties.isObject else {
-        throw NormalizeFailure(.invalid, "\(category.name) record has no \"properties\" object")
-      }
-      return try read(properties, keys: Field.camelCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (envelope, .diagnostic))
+    case .diagnostic(let envelope, let category, let properties):
+      return try normalizeDiagnostic(envelope, category: category, properties: properties)
     case .logAnalytics:
       let row = LenientView(document, record)
       // `Type` names the table ("SigninLogs"); `Category` the diagnostic category ("SignInLogs").
@@ -54,6 +48,18 @@ public enum EntraSignInNormalizer: EventNormalizer {
       }
       return try read(row, keys: Field.pascalCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (row, .logAnalytics))
     }
+  }
+
+  /// An Azure diagnostic record whose `category` (a string) is not Graph activity's.
+  static func normalizeDiagnostic(_ envelope: LenientView, category categoryRef: JSONRef, properties: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
+    let document = envelope.document
+    guard let category = SignInCategory.named(document, categoryRef) else {
+      throw unknownCategory(document, categoryRef)
+    }
+    guard let properties = LenientView.container(document, properties), properties.isObject else {
+      throw NormalizeFailure(.invalid, "\(category.name) record has no \"properties\" object")
+    }
+    return try read(properties, keys: Field.camelCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (envelope, .diagnostic))
   }
 
   // MARK: - Shapes and categories
@@ -216,6 +222,10 @@ public enum EntraSignInNormalizer: EventNormalizer {
     static let pascalCaseTable = JSONKeyTable(allCases.map(\.pascalCase))
   }
 
+  /// Inside `location` and its `geoCoordinates` (camelCase in all three shapes), found in one pass.
+  static let locationKeys = JSONKeyTable(["countryOrRegion", "city", "geoCoordinates"])
+  static let coordinateKeys = JSONKeyTable(["latitude", "longitude"])
+
   /// Where the fallbacks live when the sign-in object lacks a field.
   enum EnvelopeKind {
     /// `time`, `resultType` (string), `callerIpAddress`, `location` (country code).
@@ -278,11 +288,23 @@ public enum EntraSignInNormalizer: EventNormalizer {
     }
     event.asn = signIn.asn(.autonomousSystemNumber)
     if let location = signIn.nested(.location), location.isObject {
-      event.country = location.string("countryOrRegion").map(CountryCodes.isoCode(for:))
-      event.city = location.string("city")
-      if let coordinates = location.nested("geoCoordinates") {
-        event.latitude = coordinates.double("latitude")
-        event.longitude = coordinates.double("longitude")
+      var (country, city, coordinates): (JSONRef?, JSONRef?, JSONRef?)
+      location.document.scanMembers(location.ref, Self.locationKeys) { key, value in
+        switch key {
+        case 0: country = value
+        case 1: city = value
+        default: coordinates = value
+        }
+      }
+      event.country = location.string(country).map(CountryCodes.isoCode(for:))
+      event.city = location.string(city)
+      if let coordinates = location.nested(coordinates) {
+        var (latitude, longitude): (JSONRef?, JSONRef?)
+        coordinates.document.scanMembers(coordinates.ref, Self.coordinateKeys) { key, value in
+          if key == 0 { latitude = value } else { longitude = value }
+        }
+        event.latitude = coordinates.double(latitude)
+        event.longitude = coordinates.double(longitude)
       }
     }
     if event.country == nil, let envelope {
@@ -292,10 +314,10 @@ public enum EntraSignInNormalizer: EventNormalizer {
 
     event.userAgent = signIn.string(.userAgent)
     event.device = signIn.nested(.deviceDetail)?.string("deviceId")  // "" for unregistered devices
-    if let protection = signIn.nested(.tokenProtectionStatusDetails) {
-      if protection.equals("signInSessionStatus", "bound") {
+    if let protection = signIn.nested(.tokenProtectionStatusDetails), let status = protection.member("signInSessionStatus") {
+      if protection.equals(status, "bound") {
         event.bound = true
-      } else if protection.equals("signInSessionStatus", "unbound") {
+      } else if protection.equals(status, "unbound") {
         event.bound = false
       }
     }

@@ -21,16 +21,20 @@ public enum GraphActivityNormalizer: EventNormalizer {
   public static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
     switch shape(document, record) {
     case .diagnostic(let properties)?:
-      let envelope = LenientView(document, record)
-      guard let call = LenientView.container(document, properties), call.isObject else {
-        throw NormalizeFailure(.invalid, "\(category) record has no \"properties\" object")
-      }
-      return try read(call, keys: .camelCase, envelope: envelope)
+      return try normalizeDiagnostic(LenientView(document, record), properties: properties)
     case .logAnalytics?:
       return try read(LenientView(document, record), keys: .pascalCase, envelope: nil)
     case nil:
       throw NormalizeFailure(.invalid, "not a Graph activity record: expected \"category\" or \"Type\" \"\(category)\"")
     }
+  }
+
+  /// A diagnostic record whose `category` is Graph activity's.
+  static func normalizeDiagnostic(_ envelope: LenientView, properties: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
+    guard let call = LenientView.container(envelope.document, properties), call.isObject else {
+      throw NormalizeFailure(.invalid, "\(category) record has no \"properties\" object")
+    }
+    return try read(call, keys: .camelCase, envelope: envelope)
   }
 
   enum Shape {

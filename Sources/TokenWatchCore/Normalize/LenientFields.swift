@@ -10,8 +10,7 @@ extension JSONDocument {
   func lenientString(_ ref: JSONRef) -> String? {
     switch kind(ref) {
     case .string:
-      let raw = rawBytes(ref)
-      if raw.isEmpty || isNullText(raw) { return nil }
+      if withRawBytes(ref, { $0.isEmpty || asciiEqualsIgnoringCase($0, "null") }) { return nil }
       return string(ref)
     case .number:
       return String(decoding: rawBytes(ref), as: UTF8.self)
@@ -258,10 +257,9 @@ private func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
   return slice
 }
 
-private func isNullText(_ bytes: ArraySlice<UInt8>) -> Bool { asciiEqualsIgnoringCase(bytes, "null") }
 
 /// Compares bytes to an ASCII literal ignoring letter case.
-func asciiEqualsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
+func asciiEqualsIgnoringCase<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ literal: StaticString) -> Bool {
   guard bytes.count == literal.utf8CodeUnitCount else { return false }
   let base = literal.utf8Start
   var i = 0
