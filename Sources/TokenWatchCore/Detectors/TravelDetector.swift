@@ -56,6 +56,8 @@ public struct TravelDetector: Detector {
   private func check(_ trail: [GeoPoint], _ point: GeoPoint, subject: FindingSubject, severity: Severity) -> Finding? {
     var worst: (anchor: GeoPoint, km: Double, hours: Double, speed: Double)?
     for anchor in trail.reversed() where point.time - anchor.time <= lookback && anchor.time <= point.time {
+      // Most sightings are near the last ones: no need for the trigonometry to know they are.
+      guard kilometreBounds(anchor.latitude, anchor.longitude, point.latitude, point.longitude).upper - 2 * geoError >= minDistance else { continue }
       let km = haversineKilometres(anchor.latitude, anchor.longitude, point.latitude, point.longitude)
       let feasibleKm = km - 2 * geoError
       guard feasibleKm >= minDistance else { continue }
@@ -80,14 +82,20 @@ public struct TravelDetector: Detector {
 
   /// Keeps the last `history` distinct places; a sighting near the newest one just refreshes it.
   private func record(_ point: GeoPoint, in trail: inout [GeoPoint]) {
-    if let newest = trail.last,
-      haversineKilometres(newest.latitude, newest.longitude, point.latitude, point.longitude) <= geoError
-    {
+    if let newest = trail.last, isNear(newest, point) {
       trail[trail.count - 1] = point
       return
     }
     trail.append(point)
     if trail.count > history { trail.removeFirst(trail.count - history) }
+  }
+
+  /// Within the geolocation error of each other; the haversine only when the bounds cannot tell.
+  private func isNear(_ a: GeoPoint, _ b: GeoPoint) -> Bool {
+    let bounds = kilometreBounds(a.latitude, a.longitude, b.latitude, b.longitude)
+    if bounds.upper <= geoError { return true }
+    if bounds.lower > geoError { return false }
+    return haversineKilometres(a.latitude, a.longitude, b.latitude, b.longitude) <= geoError
   }
 }
 

@@ -7,6 +7,20 @@ public func haversineKilometres(_ lat1: Double, _ lon1: Double, _ lat2: Double, 
   return 2 * 6371.0 * arcsinSqrt(min(1, max(0, a)))
 }
 
+/// Bounds on `haversineKilometres` that need no trigonometry, so callers skip it when the answer
+/// cannot matter. Upper: the length of a real path between the points (along a meridian, then a
+/// parallel, whose length is at most that of the equator's arc). Lower: the latitude difference
+/// alone, since no path changes latitude faster than it travels. Widened by a hair for rounding.
+public func kilometreBounds(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> (lower: Double, upper: Double) {
+  let kilometresPerDegree = 6371.0 * Double.pi / 180
+  let dLat = abs(lat2 - lat1)
+  var dLon = abs(lon2 - lon1).truncatingRemainder(dividingBy: 360)
+  if dLon > 180 { dLon = 360 - dLon }
+  let lower = dLat * kilometresPerDegree
+  let upper = (dLat + dLon) * kilometresPerDegree
+  return (lower * (1 - 1e-9) - 1e-6, upper * (1 + 1e-9) + 1e-6)
+}
+
 // The stdlib has no trigonometry without Foundation/Glibc, so the core carries its own small
 // implementations. Accuracy (~1e-12 relative) is far beyond what geolocation needs.
 
