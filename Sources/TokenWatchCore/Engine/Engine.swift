@@ -145,14 +145,8 @@ public struct Engine {
       lastCounted!.count += 1
       return
     }
-    flushEventCount()
+    if let last = lastCounted { recordedCounters.events[last.source, default: 0] += last.count }
     lastCounted = (source, 1)
-  }
-
-  private mutating func flushEventCount() {
-    guard let last = lastCounted else { return }
-    recordedCounters.events[last.source, default: 0] += last.count
-    lastCounted = nil
   }
 
   /// What a shard learns from another shard's event: the state every shard shares (the address

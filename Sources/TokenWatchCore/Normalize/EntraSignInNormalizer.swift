@@ -14,35 +14,53 @@ public enum EntraSignInNormalizer: EventNormalizer {
   public static let format = InputFormat.entra
 
   public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
-    guard let shape = shape(document, record) else { return false }
-    switch shape {
-    case .diagnostic(_, let category, _):
-      return !document.stringEquals(category, GraphActivityNormalizer.category)
-    case .logAnalytics:
-      let row = LenientView(document, record)
-      return !row.equals("Type", GraphActivityNormalizer.category) && !row.equals("Category", GraphActivityNormalizer.category)
-    case .graphObject:
-      return true
-    }
+    guard let keys = RoutingKeys(document, record), let shape = shape(keys) else { return false }
+    return claims(keys, shape)
   }
 
   public static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
-    guard let shape = shape(document, record) else {
+    guard let keys = RoutingKeys(document, record), let shape = shape(keys) else {
       throw NormalizeFailure(
         .invalid,
         "not an Entra sign-in record: expected a Graph signIn object, a diagnostic record with \"category\" and \"properties\", or a Log Analytics row with \"Type\"")
     }
+    return try normalize(keys, shape)
+  }
+
+  /// The shape is found once for both questions, from the registry's look at the record.
+  public static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent? {
+    guard let shape = shape(keys), claims(keys, shape) else { return nil }
+    return try normalize(keys, shape)
+  }
+
+  /// Graph activity in the same envelope is left to `GraphActivityNormalizer`.
+  private static func claims(_ keys: RoutingKeys, _ shape: Shape) -> Bool {
+    switch shape {
+    case .diagnostic(let category, _): !keys.names(category, GraphActivityNormalizer.category)
+    case .logAnalytics: !keys.rowNamesGraphActivity
+    case .graphObject: true
+    }
+  }
+
+  private static func normalize(_ keys: RoutingKeys, _ shape: Shape) throws(NormalizeFailure) -> NormalizedEvent {
+    let document = keys.document
     switch shape {
     case .graphObject:
-      let signIn = LenientView(document, record)
+      let signIn = keys.view
       return try read(signIn, keys: Field.camelCaseTable, kind: graphObjectKind(signIn), sourceDetail: "entra:signIn", envelope: nil)
-    case .diagnostic(let envelope, let category, let properties):
-      return try normalizeDiagnostic(envelope, category: category, properties: properties)
+    case .diagnostic(let categoryRef, let properties):
+      guard let category = SignInCategory.named(document, categoryRef) else {
+        throw unknownCategory(document, categoryRef)
+      }
+      guard let properties = LenientView.container(document, properties), properties.isObject else {
+        throw NormalizeFailure(.invalid, "\(category.name) record has no \"properties\" object")
+      }
+      return try read(properties, keys: Field.camelCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (keys.view, .diagnostic))
     case .logAnalytics:
-      let row = LenientView(document, record)
+      let row = keys.view
       // `Type` names the table ("SigninLogs"); `Category` the diagnostic category ("SignInLogs").
       // Projections and other tables reuse either column, so try the table first.
-      let names = [row.member("Type"), row.member("Category")].compactMap { $0 }.filter { document.kind($0) == .string }
+      let names = [keys.table, keys.logCategory].compactMap { $0 }.filter { document.kind($0) == .string }
       guard let category = names.lazy.compactMap({ SignInCategory.named(document, $0) }).first else {
         throw unknownCategory(document, names.first)
       }
@@ -50,42 +68,29 @@ public enum EntraSignInNormalizer: EventNormalizer {
     }
   }
 
-  /// An Azure diagnostic record whose `category` (a string) is not Graph activity's.
-  static func normalizeDiagnostic(_ envelope: LenientView, category categoryRef: JSONRef, properties: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
-    let document = envelope.document
-    guard let category = SignInCategory.named(document, categoryRef) else {
-      throw unknownCategory(document, categoryRef)
-    }
-    guard let properties = LenientView.container(document, properties), properties.isObject else {
-      throw NormalizeFailure(.invalid, "\(category.name) record has no \"properties\" object")
-    }
-    return try read(properties, keys: Field.camelCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (envelope, .diagnostic))
-  }
-
   // MARK: - Shapes and categories
 
   enum Shape {
     case graphObject
     /// `category` is a string; `properties` any value (an object, or JSON text of one).
-    case diagnostic(envelope: LenientView, category: JSONRef, properties: JSONRef)
+    case diagnostic(category: JSONRef, properties: JSONRef)
     case logAnalytics
   }
 
-  static func shape(_ document: JSONDocument, _ record: JSONRef) -> Shape? {
-    guard document.kind(record) == .object else { return nil }
-    let object = LenientView(document, record)
-    if let category = object.member("category"), document.kind(category) == .string {
-      guard let properties = object.member("properties") else { return nil }
-      return .diagnostic(envelope: object, category: category, properties: properties)
+  static func shape(_ keys: RoutingKeys) -> Shape? {
+    if let category = keys.category, keys.isString(category) {
+      guard let properties = keys.properties else { return nil }
+      return .diagnostic(category: category, properties: properties)
     }
     // A Log Analytics row names its table or category and always carries some workspace column;
     // the second test keeps a native event with a stray "Type" key out.
-    if isString(document, object.member("Type")) || isString(document, object.member("Category")),
+    let object = keys.view
+    if keys.isString(keys.table) || keys.isString(keys.logCategory),
       object.has("TimeGenerated") || object.has("CreatedDateTime") || object.has("TenantId")
     {
       return .logAnalytics
     }
-    if object.has("createdDateTime"), !object.has("properties"), looksLikeSignIn(object) {
+    if object.has("createdDateTime"), keys.properties == nil, looksLikeSignIn(object) {
       return .graphObject
     }
     return nil
@@ -96,11 +101,6 @@ public enum EntraSignInNormalizer: EventNormalizer {
   private static func looksLikeSignIn(_ object: LenientView) -> Bool {
     object.has("uniqueTokenIdentifier") || object.has("isInteractive") || object.has("signInEventTypes")
       || (object.has("appId") && (object.has("userPrincipalName") || object.has("servicePrincipalId")))
-  }
-
-  private static func isString(_ document: JSONDocument, _ ref: JSONRef?) -> Bool {
-    guard let ref else { return false }
-    return document.kind(ref) == .string
   }
 
   /// What a sign-in category means to the detectors.

@@ -8,6 +8,16 @@ public protocol EventNormalizer {
   static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool
   /// Normalizes a record this format claimed. Throws for records it recognises but cannot use.
   static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent
+  /// `matches`, then `normalize` if it does, in one step, given the registry's one look at the
+  /// record's routing keys (the registry asks this; formats that route by those keys use them).
+  static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent?
+}
+
+extension EventNormalizer {
+  public static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent? {
+    guard matches(keys.document, keys.record) else { return nil }
+    return try normalize(keys.document, keys.record)
+  }
 }
 
 public struct NormalizeFailure: Error, Equatable, Sendable, CustomStringConvertible {

@@ -15,26 +15,32 @@ public enum GraphActivityNormalizer: EventNormalizer {
   static let category = "MicrosoftGraphActivityLogs"
 
   public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
-    shape(document, record) != nil
+    RoutingKeys(document, record).flatMap(shape) != nil
   }
 
   public static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
-    switch shape(document, record) {
-    case .diagnostic(let properties)?:
-      return try normalizeDiagnostic(LenientView(document, record), properties: properties)
-    case .logAnalytics?:
-      return try read(LenientView(document, record), keys: .pascalCase, envelope: nil)
-    case nil:
+    guard let keys = RoutingKeys(document, record), let shape = shape(keys) else {
       throw NormalizeFailure(.invalid, "not a Graph activity record: expected \"category\" or \"Type\" \"\(category)\"")
     }
+    return try normalize(keys, shape)
   }
 
-  /// A diagnostic record whose `category` is Graph activity's.
-  static func normalizeDiagnostic(_ envelope: LenientView, properties: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
-    guard let call = LenientView.container(envelope.document, properties), call.isObject else {
-      throw NormalizeFailure(.invalid, "\(category) record has no \"properties\" object")
+  /// The shape is found once for both questions, from the registry's look at the record.
+  public static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent? {
+    guard let shape = shape(keys) else { return nil }
+    return try normalize(keys, shape)
+  }
+
+  private static func normalize(_ keys: RoutingKeys, _ shape: Shape) throws(NormalizeFailure) -> NormalizedEvent {
+    switch shape {
+    case .diagnostic(let properties):
+      guard let call = LenientView.container(keys.document, properties), call.isObject else {
+        throw NormalizeFailure(.invalid, "\(category) record has no \"properties\" object")
+      }
+      return try read(call, keys: .camelCase, envelope: keys.view)
+    case .logAnalytics:
+      return try read(keys.view, keys: .pascalCase, envelope: nil)
     }
-    return try read(call, keys: .camelCase, envelope: envelope)
   }
 
   enum Shape {
@@ -42,16 +48,14 @@ public enum GraphActivityNormalizer: EventNormalizer {
     case logAnalytics
   }
 
-  static func shape(_ document: JSONDocument, _ record: JSONRef) -> Shape? {
-    guard document.kind(record) == .object else { return nil }
-    let object = LenientView(document, record)
-    if object.equals("category", category), let properties = object.member("properties") {
+  static func shape(_ keys: RoutingKeys) -> Shape? {
+    if keys.names(keys.category, category), let properties = keys.properties {
       return .diagnostic(properties: properties)
     }
-    if object.equals("Type", category) || object.equals("Category", category) {
+    if keys.rowNamesGraphActivity {
       return .logAnalytics
     }
-    if !object.has("Type"), !object.has("category"), object.has("SignInActivityId"), object.has("RequestUri") {
+    if keys.table == nil, keys.category == nil, keys.view.has("SignInActivityId"), keys.view.has("RequestUri") {
       return .logAnalytics
     }
     return nil

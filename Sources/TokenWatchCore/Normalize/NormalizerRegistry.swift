@@ -63,9 +63,8 @@ public struct NormalizerRegistry: Sendable {
   /// is not an object, or that nobody matches, throws `.unknownFormat` with a reason naming what was seen
   /// (e.g. `no known format has keys "foo", "bar"` — list at most the first 5 keys).
   public func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
-    let kind = document.kind(record)
-    guard kind == .object else {
-      throw NormalizeFailure(.unknownFormat, "expected a JSON object per record, got \(Self.describe(kind))")
+    guard let keys = RoutingKeys(document, record) else {
+      throw NormalizeFailure(.unknownFormat, "expected a JSON object per record, got \(Self.describe(document.kind(record)))")
     }
     if let forcedFormat {
       guard let normalizer = Self.builtIn.first(where: { $0.format == forcedFormat }) else {
@@ -73,42 +72,10 @@ public struct NormalizerRegistry: Sendable {
       }
       return try normalizer.normalize(document, record)
     }
-    if let event = try Self.normalizeDiagnostic(document, record) { return event }
-    for normalizer in Self.builtIn where normalizer.matches(document, record) {
-      return try normalizer.normalize(document, record)
+    for normalizer in Self.builtIn {
+      if let event = try normalizer.normalizeIfMatching(keys) { return event }
     }
     throw NormalizeFailure(.unknownFormat, Self.unmatchedReason(document, record))
-  }
-
-  /// The keys that tell an Azure diagnostic record (Event Hub, storage export) from the rest.
-  private static let envelopeKeys = JSONKeyTable(["category", "properties", "Type", "Category"])
-
-  /// Azure diagnostic records are most of a large replay. One pass over the envelope routes them
-  /// exactly as the ordered walk would (Graph activity by its category, every other category to
-  /// Entra), where the walk looks their keys up one by one in two normalizers, twice. Nil: not
-  /// such a record, or a row that also names Graph activity in `Type` or `Category`: walk.
-  static func normalizeDiagnostic(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent? {
-    var category: JSONRef?
-    var properties: JSONRef?
-    var table: JSONRef?
-    var logCategory: JSONRef?
-    document.scanMembers(record, envelopeKeys) { key, value in
-      switch key {
-      case 0: category = value
-      case 1: properties = value
-      case 2: table = value
-      default: logCategory = value
-      }
-    }
-    guard let category, document.kind(category) == .string, let properties else { return nil }
-    func namesGraph(_ value: JSONRef?) -> Bool { value.map { document.stringEquals($0, GraphActivityNormalizer.category) } ?? false }
-    let namesGraphElsewhere = namesGraph(table) || namesGraph(logCategory)
-    let envelope = LenientView(document, record)
-    if document.stringEquals(category, GraphActivityNormalizer.category) {
-      return try GraphActivityNormalizer.normalizeDiagnostic(envelope, properties: properties)
-    }
-    guard !namesGraphElsewhere else { return nil }
-    return try EntraSignInNormalizer.normalizeDiagnostic(envelope, category: category, properties: properties)
   }
 
   static func unmatchedReason(_ document: JSONDocument, _ record: JSONRef) -> String {

@@ -1,3 +1,13 @@
+/// The value of one hexadecimal digit (either case), or nil.
+func hexNibble(_ byte: UInt8) -> UInt8? {
+  switch byte {
+  case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+  case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+  case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+  default: nil
+  }
+}
+
 /// An IPv4 or IPv6 address parsed from text, enough for CIDR matching and network prefixes.
 public struct IPAddress: Hashable, Sendable {
   /// IPv4 addresses are stored as IPv4-mapped IPv6 (::ffff:a.b.c.d) so one CIDR check serves both.
@@ -48,10 +58,15 @@ public struct IPAddress: Hashable, Sendable {
   /// RFC 4291 text (one `::` at most, an IPv4 tail allowed, a `%zone` ignored), byte by byte
   /// into eight groups on the stack: sign-in logs carry IPv6 addresses on many events.
   static func parseV6(_ raw: Substring) -> (UInt64, UInt64)? {
-    var text = raw.utf8[...]
-    if let percent = text.firstIndex(of: UInt8(ascii: "%")) { text = text[..<percent] }  // zone id
-    let bytes = Array(text)
-    return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 8) { groups -> (UInt64, UInt64)? in
+    var text = raw
+    if let percent = text.utf8.firstIndex(of: UInt8(ascii: "%")) { text = text[..<percent] }  // zone id
+    // In place when the text is contiguous (a native string's always is), else from a copy.
+    if let parsed = text.utf8.withContiguousStorageIfAvailable({ parseV6(groupsOf: $0) }) { return parsed }
+    return Array(text.utf8).withUnsafeBufferPointer { parseV6(groupsOf: $0) }
+  }
+
+  private static func parseV6(groupsOf bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+    withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 8) { groups -> (UInt64, UInt64)? in
       let n = bytes.count
       var count = 0
       var gap = -1
@@ -65,7 +80,7 @@ public struct IPAddress: Hashable, Sendable {
       while i < n {
         let start = i
         var value: UInt32 = 0
-        while i < n, let digit = hexValue(bytes[i]) {
+        while i < n, let digit = hexNibble(bytes[i]) {
           value = value << 4 | UInt32(digit)
           i += 1
           guard i - start <= 4 else { return nil }
@@ -107,15 +122,6 @@ public struct IPAddress: Hashable, Sendable {
       for k in 0..<4 { high = high << 16 | UInt64(groups[k]) }
       for k in 4..<8 { low = low << 16 | UInt64(groups[k]) }
       return (high, low)
-    }
-  }
-
-  private static func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-    default: nil
     }
   }
 
