@@ -70,6 +70,9 @@ final class LatencyLog: Sendable {
   let writeTimes = Mutex<[UInt64]>([])  // per trigger: just before the write that carried it
   let readTimes = Mutex<[UInt64]>([])  // per trigger: just after the read that returned its alert
   let alertLines = Mutex(0)
+  /// Triggers whose alert the reader has seen so far, for the writer to wait on before stopping a
+  /// listening service (SIGTERM discards what the service has not read yet, by design).
+  let triggersSeen = Atomic<Int>(0)
   let writeSpan = Mutex<(first: UInt64, last: UInt64)>((0, 0))
   let writeError = Mutex<String?>(nil)
 }
@@ -133,6 +136,7 @@ func measureLatency(_ setup: Setup, rate: Int, seconds: Double, transport: Laten
         alerts += 1
         guard let group = number(after: marker, in: line), group < triggers, times[group] == 0 else { continue }
         times[group] = now
+        log.triggersSeen.add(1, ordering: .releasing)
       }
       partial.removeFirst(start)
     }
@@ -178,8 +182,14 @@ func measureLatency(_ setup: Setup, rate: Int, seconds: Double, transport: Laten
       }
     }
     close(writeFD)  // end of input: watch drains, writes its last records and exits
-    // A listening service does not end with one sender: stop it the way an operator would.
-    if transport == .tcp { kill(child.pid, SIGTERM) }
+    // A listening service does not end with one sender: stop it the way an operator would, once
+    // every alert is out (or 5 s have passed), so that lines still in flight count rather than
+    // being cut off by the signal.
+    if transport == .tcp {
+      let giveUp = monotonicNanos() + 5_000_000_000
+      while log.triggersSeen.load(ordering: .acquiring) < triggers && monotonicNanos() < giveUp { usleep(1_000) }
+      kill(child.pid, SIGTERM)
+    }
     log.writeTimes.withLock { $0 = times }
     log.writeSpan.withLock { $0 = (first, last) }
     writerDone.signal()

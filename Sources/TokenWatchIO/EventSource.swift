@@ -173,10 +173,13 @@ public final class RecordDecoder {
   private let registry: NormalizerRegistry
   private let reporter: InputReporter
   private var document = JSONDocument()
+  /// Shared by every document this decoder parses; the decoder is used by one thread at a time.
+  private let strings = JSONStringCache()
 
   public init(registry: NormalizerRegistry, reporter: InputReporter) {
     self.registry = registry
     self.reporter = reporter
+    document.stringCache = strings
   }
 
   public func reportOversized(_ name: String, line: Int, bytes: Int, limit: Int) {
@@ -216,6 +219,7 @@ public final class RecordDecoder {
   public func decodeArrayDocument(_ bytes: [UInt8], source name: String, _ emit: (NormalizedEvent, UInt64, Int) -> Void) {
     reporter.stats.bytes += bytes.count
     var whole = JSONDocument()
+    whole.stringCache = strings
     do {
       try whole.parse(bytes)
     } catch {

@@ -109,7 +109,8 @@ extension JSONDocument {
     guard node.kind == .string else { return nil }
     if !node.flag {
       return bytes.withUnsafeBufferPointer { buffer in
-        String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)]), as: UTF8.self)
+        let value = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
+        return stringCache?.string(value) ?? String(decoding: value, as: UTF8.self)
       }
     }
     var decoded: [UInt8] = []

@@ -26,6 +26,14 @@ public struct JSONDocument: Sendable {
   /// so the parser writes through a pointer with no per-node growth or uniqueness checks.
   @usableFromInline var nodes: [Node] = []
   @usableFromInline var nodeCount = 0
+  /// Where `string(_:)` looks first for strings made from the same bytes before (set by the
+  /// decoder that reuses this document; see `JSONStringCache`). A document parsed from a string
+  /// of this one (`parse(stringAt:of:)`) shares it.
+  ///
+  /// Not counted (`unowned(unsafe)`): views copy the document for every field they read, and a
+  /// third counted reference made each copy cost more than the cache saves. Whoever sets it
+  /// keeps the cache alive for as long as the document and its copies are used.
+  public unowned(unsafe) var stringCache: JSONStringCache?
 
   /// Nesting deeper than this is rejected rather than risking the stack.
   public static let maxDepth = 256
@@ -44,6 +52,7 @@ public struct JSONDocument: Sendable {
   public mutating func parse(stringAt ref: JSONRef, of other: JSONDocument) throws(JSONError) {
     bytes.removeAll(keepingCapacity: true)
     other.appendDecodedString(ref, to: &bytes)
+    stringCache = other.stringCache
     try reparse()
   }
 

@@ -274,7 +274,12 @@ struct Parser {
         }
         position += 1
         skipWhitespace()
-        try parseValue(depth: depth + 1)
+        // Most member values are strings: straight to them, without the dispatch on the first byte.
+        if position < input.count, input[position] == UInt8(ascii: "\"") {
+          try parseString()
+        } else {
+          try parseValue(depth: depth + 1)
+        }
         skipWhitespace()
         guard position < input.count else { throw JSONError(offset: position, reason: "unterminated object") }
         if input[position] == UInt8(ascii: ",") {

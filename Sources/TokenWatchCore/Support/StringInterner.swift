@@ -175,6 +175,8 @@ struct ExactString: Hashable {
     let compared = a.utf8.withContiguousStorageIfAvailable { x in
       b.utf8.withContiguousStorageIfAvailable { y in
         let (x, y) = (UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y))
+        // One storage (the decoder hands out repeated strings from its cache): nothing to compare.
+        if x.baseAddress == y.baseAddress { return true }
         var i = 0
         while i + 8 <= count {
           guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }

@@ -1,0 +1,68 @@
+/// Recently made strings, handed out again when the same bytes come back.
+///
+/// Most of a log's long strings repeat from record to record (user ids, login names, app ids,
+/// issuers, user agents). Making a `String` validates, allocates and copies; handing out one
+/// made earlier is a comparison and a retain, and the copies share one allocation downstream.
+///
+/// Direct-mapped: a string's length and three of its 8-byte words choose one slot, so the cache
+/// never holds more than `slotCount` strings of at most `maxLength` bytes. A hit is confirmed
+/// byte for byte, so a collision costs a miss, never a wrong string. A string is kept only when
+/// its slot saw the same fingerprint last time: ids that never repeat (record ids, most token
+/// ids) then neither push out the strings that do nor get freed here instead of downstream.
+///
+/// Not thread-safe: a cache belongs to one decoder, which attaches it to the document it reuses
+/// (`JSONDocument.stringCache`) and is used by one thread at a time.
+public final class JSONStringCache: @unchecked Sendable {
+  /// Up to 15 UTF-8 bytes a `String` is stored inline: making it allocates nothing.
+  static let minLength = 16
+  /// Longer strings are rarely repeated and would make the cache's memory bound large.
+  static let maxLength = 256
+  static let slotBits = 12
+  static var slotCount: Int { 1 << slotBits }
+
+  /// A pointer, not an array: a class's `var` is checked for exclusive access at run time on
+  /// every use, and this is used for every string of every record.
+  private let slots: UnsafeMutablePointer<String?>
+  /// Per slot, the fingerprint of the last string that missed there.
+  private let lastMiss: UnsafeMutablePointer<UInt64>
+
+  public init() {
+    slots = .allocate(capacity: Self.slotCount)
+    slots.initialize(repeating: nil, count: Self.slotCount)
+    lastMiss = .allocate(capacity: Self.slotCount)
+    lastMiss.initialize(repeating: 0, count: Self.slotCount)
+  }
+
+  deinit {
+    slots.deinitialize(count: Self.slotCount)
+    slots.deallocate()
+    lastMiss.deallocate()
+  }
+
+  /// `bytes` as a string; `bytes` must be valid UTF-8 (the parser has checked it).
+  func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let count = bytes.count
+    guard count >= Self.minLength, count <= Self.maxLength, let base = bytes.baseAddress else {
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    let raw = UnsafeRawPointer(base)
+    let head = raw.loadUnaligned(as: UInt64.self)
+    let middle = raw.loadUnaligned(fromByteOffset: count / 2 - 4, as: UInt64.self)
+    let tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    let mixed = (head ^ (middle << 21 | middle >> 43) ^ (tail << 42 | tail >> 22) ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
+    let slot = Int(truncatingIfNeeded: mixed >> UInt64(64 - Self.slotBits))
+    if let cached = slots[slot], Self.holds(cached, base, count) { return cached }
+    let made = String(decoding: bytes, as: UTF8.self)
+    if lastMiss[slot] == mixed {
+      slots[slot] = made
+    } else {
+      lastMiss[slot] = mixed
+    }
+    return made
+  }
+
+  private static func holds(_ string: String, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    guard string.utf8.count == count else { return false }
+    return string.utf8.withContiguousStorageIfAvailable { memoryEquals(bytes, $0.baseAddress, count) } ?? false
+  }
+}

@@ -1,0 +1,65 @@
+import Testing
+@testable import TokenWatchJSON
+
+@Suite struct JSONStringCacheTests {
+  /// A document with a cache reads every string exactly as one without: across thousands of
+  /// documents whose strings repeat, collide in the cache's slots and push each other out, of
+  /// every length around the cached range, with escapes and non-ASCII text.
+  @Test func cachedStringsEqualUncachedOnes() throws {
+    let cache = JSONStringCache()
+    var cached = JSONDocument()
+    cached.stringCache = cache
+    var plain = JSONDocument()
+    var rng = Rng(seed: 41)
+    // Few enough to repeat often, more than the cache has slots so some are pushed out.
+    let pool: [String] = (0..<6000).map { i in
+      let length = [0, 1, 15, 16, 17, 36, 255, 256, 257, 300][i % 10]
+      let alphabet: [String] = ["a", "Z", "0", "-", "é", "😀", "\\n", "\\u00e9", " "]
+      var text = ""
+      var scalarsWritten = 0
+      while scalarsWritten < length {
+        text += alphabet[Int(rng.next() % UInt64(i % 3 == 0 ? alphabet.count : 4))]
+        scalarsWritten += 1
+      }
+      return text
+    }
+    for _ in 0..<4000 {
+      let picked = (0..<8).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
+      let text = "[" + picked.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+      try cached.parse(Array(text.utf8))
+      try plain.parse(Array(text.utf8))
+      let got = cached.elements(cached.root).map { cached.string($0) }
+      let expected = plain.elements(plain.root).map { plain.string($0) }
+      #expect(got.map { $0.map { Array($0.utf8) } } == expected.map { $0.map { Array($0.utf8) } }, "\(text)")
+    }
+  }
+
+  /// A string seen twice in a row in its slot is kept, and from then on the same storage is
+  /// handed out (what lets the engine compare repeated ids by address). One seen once is not kept.
+  @Test func repeatedStringsShareOneStorage() throws {
+    var document = JSONDocument()
+    let cache = JSONStringCache()
+    document.stringCache = cache
+    func read(_ text: String) throws -> String {
+      try document.parse(Array("\"\(text)\"".utf8))
+      return try #require(document.string(document.root))
+    }
+    func address(_ string: String) -> UnsafePointer<UInt8>? {
+      string.utf8.withContiguousStorageIfAvailable { $0.baseAddress }!
+    }
+    let id = "f50c7000-28ad-4f22-85cd-ea505ec6727e"
+    let first = try read(id)
+    let second = try read(id)
+    let third = try read(id)
+    let fourth = try read(id)
+    #expect(address(first) != address(second))  // first sighting only fingerprinted
+    #expect(address(second) == address(third))
+    #expect(address(third) == address(fourth))
+    #expect(fourth == id)
+
+    // Short strings live inside the `String` itself, and long ones are not cached at all.
+    let long = String(repeating: "x", count: JSONStringCache.maxLength + 1)
+    let longs = try (0..<3).map { _ in try read(long) }
+    #expect(address(longs[1]) != address(longs[2]))
+  }
+}
