@@ -135,7 +135,7 @@ public final class EventSource {
 
   /// Reads one line (or, for a file that is one JSON array, the whole file) and hands each event
   /// to `emit` with a tie-break hash of its raw record and its line number.
-  public func readNext(_ emit: (NormalizedEvent, UInt64, Int) -> Void) -> ReadResult {
+  public func readNext(_ emit: (consuming NormalizedEvent, UInt64, Int) -> Void) -> ReadResult {
     if !started {
       started = true
       if reader.idleTimeoutMillis == nil, reader.firstNonBlankByte() == UInt8(ascii: "[") {
@@ -155,7 +155,7 @@ public final class EventSource {
     return .more
   }
 
-  func readArrayDocument(_ emit: (NormalizedEvent, UInt64, Int) -> Void) {
+  func readArrayDocument(_ emit: (consuming NormalizedEvent, UInt64, Int) -> Void) {
     guard let bytes = reader.readRest(limit: maxDocumentBytes) else {
       reporter.stats.lines += 1
       reporter.stats.oversizedLines += 1
@@ -190,7 +190,7 @@ public final class RecordDecoder {
 
   /// Decodes one NDJSON line. `unterminated`: the sender hung up before ending it, so a parse
   /// failure means the line was cut short rather than malformed.
-  public func decodeLine(_ bytes: ArraySlice<UInt8>, source name: String, line number: Int, unterminated: Bool = false, _ emit: (NormalizedEvent, UInt64) -> Void) {
+  public func decodeLine(_ bytes: ArraySlice<UInt8>, source name: String, line number: Int, unterminated: Bool = false, _ emit: (consuming NormalizedEvent, UInt64) -> Void) {
     reporter.stats.lines += 1
     reporter.stats.bytes += bytes.count + 1
     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
@@ -216,7 +216,7 @@ public final class RecordDecoder {
 
   /// Decodes a file that is one JSON array (a Log Analytics export); line numbers are those of
   /// each record's first byte.
-  public func decodeArrayDocument(_ bytes: [UInt8], source name: String, _ emit: (NormalizedEvent, UInt64, Int) -> Void) {
+  public func decodeArrayDocument(_ bytes: [UInt8], source name: String, _ emit: (consuming NormalizedEvent, UInt64, Int) -> Void) {
     reporter.stats.bytes += bytes.count
     var whole = JSONDocument()
     whole.stringCache = strings
@@ -248,7 +248,7 @@ public final class RecordDecoder {
     reporter.error(name, line, nil, code, message)
   }
 
-  private func normalize(_ ref: JSONRef, in document: JSONDocument, source name: String, line: Int, label: String, _ emit: (NormalizedEvent, UInt64) -> Void) {
+  private func normalize(_ ref: JSONRef, in document: JSONDocument, source name: String, line: Int, label: String, _ emit: (consuming NormalizedEvent, UInt64) -> Void) {
     do {
       let event = try registry.normalize(document, ref)
       var hash = StableHash()

@@ -275,9 +275,11 @@ public enum EntraSignInNormalizer: EventNormalizer {
       event.upn = signIn.string(.userPrincipalName).map(lowercasedLogin)
     }
     event.app = signIn.string(.appId)
-    event.eventID = signIn.string(.id)
+    let eventID = signIn.string(.id)
+    event.eventID = eventID
     // The UTI is the request id re-encoded, so it can be rebuilt when an export dropped it.
-    event.token = signIn.string(.uniqueTokenIdentifier) ?? event.eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
+    // (`eventID`, not `event.eventID`: reading the event inside the `??` copied all of it.)
+    event.token = signIn.string(.uniqueTokenIdentifier) ?? eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
     event.session = signIn.string(.sessionId)
     event.issuerType = signIn.string(.tokenIssuerType)
     event.issuer = signIn.string(.tokenIssuerName)

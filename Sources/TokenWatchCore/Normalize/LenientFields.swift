@@ -109,11 +109,28 @@ struct LenientView {
   func time(_ key: String) -> EventTime? { time(member(key)) }
 
   // The same readings of a value already found (by `member`, or by a `FieldView`'s one pass).
-  func string(_ value: JSONRef?) -> String? { value.flatMap(document.lenientString) }
-  func int64(_ value: JSONRef?) -> Int64? { value.flatMap(document.lenientInt64) }
-  func double(_ value: JSONRef?) -> Double? { value.flatMap(document.lenientDouble) }
-  func bool(_ value: JSONRef?) -> Bool? { value.flatMap(document.lenientBool) }
-  func asn(_ value: JSONRef?) -> UInt32? { value.flatMap(document.lenientASN) }
+  // Not `value.flatMap(document.lenientString)`: that closure captures a copy of the document,
+  // retaining and releasing its two arrays on every field read.
+  func string(_ value: JSONRef?) -> String? {
+    guard let value else { return nil }
+    return document.lenientString(value)
+  }
+  func int64(_ value: JSONRef?) -> Int64? {
+    guard let value else { return nil }
+    return document.lenientInt64(value)
+  }
+  func double(_ value: JSONRef?) -> Double? {
+    guard let value else { return nil }
+    return document.lenientDouble(value)
+  }
+  func bool(_ value: JSONRef?) -> Bool? {
+    guard let value else { return nil }
+    return document.lenientBool(value)
+  }
+  func asn(_ value: JSONRef?) -> UInt32? {
+    guard let value else { return nil }
+    return document.lenientASN(value)
+  }
 
   func equals(_ value: JSONRef?, _ literal: String) -> Bool {
     guard let value else { return false }

@@ -39,15 +39,17 @@ struct DecodedBatch: Sendable {
 
   var isEmpty: Bool { steps.isEmpty && !ended }
 
-  mutating func append(_ event: NormalizedEvent, tieBreak: UInt64, line: Int) {
+  mutating func append(_ event: consuming NormalizedEvent, tieBreak: UInt64, line: Int) {
     events.append(event)
     keys.append(Key(tieBreak: tieBreak, line: line))
   }
 
   /// Turns the events last first, for `popLast()` on the engine thread.
   mutating func prepareForHandOver() {
-    events.reverse()
-    keys.reverse()
+    // Through buffer pointers, whose swaps move elements: `Array.reverse()` copied each event
+    // (retaining its strings) and destroyed the copy.
+    events.withUnsafeMutableBufferPointer { $0.reverse() }
+    keys.withUnsafeMutableBufferPointer { $0.reverse() }
   }
 }
 
