@@ -109,27 +109,17 @@ struct LenientView {
   func time(_ key: String) -> EventTime? { time(member(key)) }
 
   // The same readings of a value already found (by `member`, or by a `FieldView`'s one pass).
-  // Not `value.flatMap(document.lenientString)`: that closure captures a copy of the document,
-  // retaining and releasing its two arrays on every field read.
-  func string(_ value: JSONRef?) -> String? {
+  // Not `value.flatMap(document.lenientString)`: that partial application captures a copy of the
+  // document, retaining and releasing its two arrays on every field read.
+  func string(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0) } }
+  func int64(_ value: JSONRef?) -> Int64? { read(value) { document.lenientInt64($0) } }
+  func double(_ value: JSONRef?) -> Double? { read(value) { document.lenientDouble($0) } }
+  func bool(_ value: JSONRef?) -> Bool? { read(value) { document.lenientBool($0) } }
+  func asn(_ value: JSONRef?) -> UInt32? { read(value) { document.lenientASN($0) } }
+
+  @inline(__always) private func read<T>(_ value: JSONRef?, _ reading: (JSONRef) -> T?) -> T? {
     guard let value else { return nil }
-    return document.lenientString(value)
-  }
-  func int64(_ value: JSONRef?) -> Int64? {
-    guard let value else { return nil }
-    return document.lenientInt64(value)
-  }
-  func double(_ value: JSONRef?) -> Double? {
-    guard let value else { return nil }
-    return document.lenientDouble(value)
-  }
-  func bool(_ value: JSONRef?) -> Bool? {
-    guard let value else { return nil }
-    return document.lenientBool(value)
-  }
-  func asn(_ value: JSONRef?) -> UInt32? {
-    guard let value else { return nil }
-    return document.lenientASN(value)
+    return reading(value)
   }
 
   func equals(_ value: JSONRef?, _ literal: String) -> Bool {
