@@ -1,3 +1,4 @@
+import TokenWatchJSON
 @testable import TokenWatchCore
 
 /// Builds events tersely: `event("2026-03-02T09:00:00Z", .access, user: "u1", token: "t1", ip: "1.2.3.4", asn: 7922)`.
@@ -73,3 +74,26 @@ func records(_ rules: [CompiledRule], _ events: [NormalizedEvent], risk: RiskPol
 extension Alert {
   func evidence(_ key: String) -> EvidenceValue? { evidence.first { $0.0 == key }?.1 }
 }
+
+struct DemoArrival {
+  var event: NormalizedEvent
+  var tieBreak: UInt64
+}
+
+/// The demo day, normalized the way `EventSource` does it (with the tie-break hash of each raw
+/// record), in file order.
+let demoDayArrivals: [DemoArrival] = {
+  let registry = NormalizerRegistry()
+  var document = JSONDocument()
+  var out: [DemoArrival] = []
+  for line in ScenarioLibrary.demo(seed: ScenarioLibrary.demoSeed).lines {
+    guard (try? document.parse(Array(line.utf8))) != nil else { continue }
+    for ref in registry.records(in: document, document.root) {
+      guard let event = try? registry.normalize(document, ref) else { continue }
+      var hash = StableHash()
+      hash.combine(bytes: document.rawBytes(ref))
+      out.append(DemoArrival(event: event, tieBreak: hash.value))
+    }
+  }
+  return out
+}()

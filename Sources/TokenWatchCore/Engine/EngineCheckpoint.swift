@@ -18,9 +18,8 @@ public struct CheckpointMetadata: Sendable, Equatable {
   }
 }
 
-extension CheckpointMetadata: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
+extension CheckpointMetadata: FieldwiseCheckpointCodable {
+  init() { self.init(createdAt: nil) }
 
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
     try f.field(&createdAt)

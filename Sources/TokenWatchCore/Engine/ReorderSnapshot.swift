@@ -73,9 +73,8 @@ extension ReorderSnapshot.PendingEntry: CheckpointCodable {
   }
 }
 
-extension ReorderSnapshot: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
+extension ReorderSnapshot: FieldwiseCheckpointCodable {
+  init() { self.init(newest: .distantPast) }
 
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
     try f.field(&newest)

@@ -438,6 +438,25 @@ extension CheckpointReader: CheckpointFieldVisitor {
   }
 }
 
+/// A value whose fields are listed once, in `checkpointFields`, for writing and for reading alike
+/// (see `CheckpointFieldVisitor`); conforming gives it `CheckpointCodable`.
+protocol FieldwiseCheckpointCodable: CheckpointCodable {
+  init()
+  mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure)
+}
+
+extension FieldwiseCheckpointCodable {
+  public func write(to writer: inout CheckpointWriter) {
+    var copy = self
+    copy.checkpointFields(&writer)
+  }
+
+  public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+    self.init()
+    try checkpointFields(&reader)
+  }
+}
+
 /// A record that holds strings as numbers in the engine's `StringInterner`: written with the
 /// strings themselves, read back by interning them.
 protocol InternedCheckpointCodable {
@@ -706,8 +725,8 @@ extension NetworkBaseline {
     try f.plainField("network prefix", { networks }, restore: { restoreNetworks($0) })
     try f.plainField("countries", { countries(in: strings) }, restore: { restoreCountries($0, strings: &strings) })
     try f.plainField("first use time", { first(in: strings) }, restore: { restoreFirst($0, strings: &strings) })
-    try f.field(&lastInsideUseTime)
-    try f.field(&lastOutsideUseTime)
+    try f.field(&$lastInsideUse)
+    try f.field(&$lastOutsideUse)
   }
 }
 
@@ -726,10 +745,7 @@ extension GeoPoint: CheckpointCodable {
   }
 }
 
-extension RiskState: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
-
+extension RiskState: FieldwiseCheckpointCodable {
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
     try f.dictionaryField(&contributions)
     try f.field(&updatedAt)
@@ -744,11 +760,11 @@ extension TokenRecord: InternedCheckpointCodable {
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure) {
     try f.stringField(&user, in: &strings)
     try f.field(&firstSeen)
-    try f.field(&lastUseTime)
+    try f.field(&$lastUse)
     try f.field(&issued)
     try f.stringField(&task, in: &strings)
     try f.stringField(&session, in: &strings)
-    try f.field(&revokedAtTime)
+    try f.field(&$revokedAt)
     try baseline.checkpointFields(&f, strings: &strings)
     try f.field(&trail)
   }
@@ -758,17 +774,14 @@ extension SessionRecord: InternedCheckpointCodable {
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F, strings: inout StringInterner) throws(F.Failure) {
     try f.stringField(&user, in: &strings)
     try f.field(&firstSeen)
-    try f.field(&lastUseTime)
-    try f.field(&endedAtTime)
-    try f.field(&revokedAtTime)
+    try f.field(&$lastUse)
+    try f.field(&$endedAt)
+    try f.field(&$revokedAt)
     try baseline.checkpointFields(&f, strings: &strings)
   }
 }
 
-extension UserRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
-
+extension UserRecord: FieldwiseCheckpointCodable {
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
     try f.field(&upn)
     try f.field(&actor)
@@ -781,30 +794,21 @@ extension UserRecord: CheckpointCodable {
   }
 }
 
-extension TaskRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
-
+extension TaskRecord: FieldwiseCheckpointCodable {
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
     try f.field(&user)
     try f.field(&endedAt)
   }
 }
 
-extension DomainRecord: CheckpointCodable {
-  public func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  public init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
-
+extension DomainRecord: FieldwiseCheckpointCodable {
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
     try f.field(&firstSeen)
     try f.field(&issuers)
   }
 }
 
-extension AddressEnricher.Info: CheckpointCodable {
-  func write(to w: inout CheckpointWriter) { var copy = self; copy.checkpointFields(&w) }
-  init(from r: inout CheckpointReader) throws(CheckpointError) { self.init(); try checkpointFields(&r) }
-
+extension AddressEnricher.Info: FieldwiseCheckpointCodable {
   mutating func checkpointFields<F: CheckpointFieldVisitor>(_ f: inout F) throws(F.Failure) {
     try f.field(&asn)
     try f.field(&country)

@@ -13,9 +13,9 @@ public struct NetworkBaseline: Sendable {
   /// order learned.
   private var spill: [UInt64] = []
   /// The last successful use from inside the baseline (for interleaving).
-  var lastInsideUseTime = OptionalEventTime.none
+  @CompactEventTime public var lastInsideUse: EventTime? = nil
   /// The last use from outside it.
-  var lastOutsideUseTime = OptionalEventTime.none
+  @CompactEventTime public var lastOutsideUse: EventTime? = nil
   /// The first use; its time is `.none` until there is one.
   private var firstUse = InternedUse()
   private var country0 = InternedString.none
@@ -23,16 +23,6 @@ public struct NetworkBaseline: Sendable {
   public init() {}
 
   public var isEmpty: Bool { firstUse.time.isNone }
-
-  public var lastInsideUse: EventTime? {
-    get { lastInsideUseTime.value }
-    set { lastInsideUseTime = OptionalEventTime(newValue) }
-  }
-
-  public var lastOutsideUse: EventTime? {
-    get { lastOutsideUseTime.value }
-    set { lastOutsideUseTime = OptionalEventTime(newValue) }
-  }
 
   /// In the order learned (for evidence; builds an array).
   public var networks: [NetworkKey] {

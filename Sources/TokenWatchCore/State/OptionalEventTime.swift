@@ -14,3 +14,17 @@ public struct OptionalEventTime: Equatable, Sendable {
 
   public var isNone: Bool { millis == Self.absentMillis }
 }
+
+/// A record's `EventTime?` kept as an `OptionalEventTime`: read and written as the optional,
+/// its compact form (`$name`) is what a checkpoint lists.
+@propertyWrapper
+public struct CompactEventTime: Sendable {
+  public var projectedValue: OptionalEventTime
+
+  public init(wrappedValue: EventTime?) { projectedValue = OptionalEventTime(wrappedValue) }
+
+  public var wrappedValue: EventTime? {
+    get { projectedValue.value }
+    set { projectedValue = OptionalEventTime(newValue) }
+  }
+}

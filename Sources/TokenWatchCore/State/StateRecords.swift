@@ -47,8 +47,9 @@ public struct GeoPoint: Sendable, Equatable {
 /// strings numbers in the engine's `StringInterner` (`Engine.strings`): 128 bytes instead of 240.
 public struct TokenRecord: StateRecord, Sendable {
   public var firstSeen = EventTime.distantPast
-  var lastUseTime = OptionalEventTime.none
-  var revokedAtTime = OptionalEventTime.none
+  /// The last successful use before the current event (dormancy).
+  @CompactEventTime public var lastUse: EventTime? = nil
+  @CompactEventTime public var revokedAt: EventTime? = nil
   public var trail: [GeoPoint] = []
   public var baseline = NetworkBaseline()
   public var user = InternedString.none
@@ -57,17 +58,6 @@ public struct TokenRecord: StateRecord, Sendable {
   /// A sign-in or token grant issued this token (so later accesses with it are not forged).
   public var issued = false
   public init() {}
-
-  /// The last successful use before the current event (dormancy).
-  public var lastUse: EventTime? {
-    get { lastUseTime.value }
-    set { lastUseTime = OptionalEventTime(newValue) }
-  }
-
-  public var revokedAt: EventTime? {
-    get { revokedAtTime.value }
-    set { revokedAtTime = OptionalEventTime(newValue) }
-  }
 
   /// Every string number the record holds (for `StringInterner.sweep`).
   func markStrings(_ marks: inout InternedStringMarks) {
@@ -81,27 +71,12 @@ public struct TokenRecord: StateRecord, Sendable {
 /// What is known about one session; compact like `TokenRecord`.
 public struct SessionRecord: StateRecord, Sendable {
   public var firstSeen = EventTime.distantPast
-  var lastUseTime = OptionalEventTime.none
-  var endedAtTime = OptionalEventTime.none
-  var revokedAtTime = OptionalEventTime.none
+  @CompactEventTime public var lastUse: EventTime? = nil
+  @CompactEventTime public var endedAt: EventTime? = nil
+  @CompactEventTime public var revokedAt: EventTime? = nil
   public var baseline = NetworkBaseline()
   public var user = InternedString.none
   public init() {}
-
-  public var lastUse: EventTime? {
-    get { lastUseTime.value }
-    set { lastUseTime = OptionalEventTime(newValue) }
-  }
-
-  public var endedAt: EventTime? {
-    get { endedAtTime.value }
-    set { endedAtTime = OptionalEventTime(newValue) }
-  }
-
-  public var revokedAt: EventTime? {
-    get { revokedAtTime.value }
-    set { revokedAtTime = OptionalEventTime(newValue) }
-  }
 
   func markStrings(_ marks: inout InternedStringMarks) {
     marks.insert(user)

@@ -22,18 +22,8 @@ private let churningRules: RuleSet = {
 }()
 
 /// The demo day, normalized, in time order.
-private let demoEvents: [NormalizedEvent] = {
-  let registry = NormalizerRegistry()
-  var document = JSONDocument()
-  var events: [NormalizedEvent] = []
-  for line in ScenarioLibrary.demo(seed: ScenarioLibrary.demoSeed).lines {
-    guard (try? document.parse(Array(line.utf8))) != nil else { continue }
-    for ref in registry.records(in: document, document.root) {
-      if let event = try? registry.normalize(document, ref) { events.append(event) }
-    }
-  }
-  return events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-}()
+private let demoEvents: [NormalizedEvent] = demoDayArrivals.map(\.event).enumerated()
+  .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
 
 private func ndjson(_ records: [EngineRecord]) -> [String] {
   var encoder = RecordEncoder()

@@ -127,32 +127,10 @@ private let defaultRules: RuleSet = {
   return ruleSet
 }()
 
-private struct Arrival {
-  var event: NormalizedEvent
-  var tieBreak: UInt64
-}
-
-/// The demo day, normalized the way `EventSource` does it, in file order.
-private let demoArrivals: [Arrival] = {
-  let registry = NormalizerRegistry()
-  var document = JSONDocument()
-  var out: [Arrival] = []
-  for line in ScenarioLibrary.demo(seed: ScenarioLibrary.demoSeed).lines {
-    guard (try? document.parse(Array(line.utf8))) != nil else { continue }
-    for ref in registry.records(in: document, document.root) {
-      guard let event = try? registry.normalize(document, ref) else { continue }
-      var hash = StableHash()
-      hash.combine(bytes: document.rawBytes(ref))
-      out.append(Arrival(event: event, tieBreak: hash.value))
-    }
-  }
-  return out
-}()
-
 /// The demo day displaced by up to 5 minutes of event time (within the 10-minute max delay).
-private let shuffledArrivals: [Arrival] = {
+private let shuffledArrivals: [DemoArrival] = {
   var rng = SeededGenerator(seed: 7)
-  return demoArrivals.enumerated()
+  return demoDayArrivals.enumerated()
     .map { (key: $0.element.event.time.millis + Int64(rng.next() % 300_000), index: $0.offset, arrival: $0.element) }
     .sorted { ($0.key, $0.index) < ($1.key, $1.index) }
     .map(\.arrival)
@@ -167,7 +145,7 @@ private struct Runner {
 
   init(engine: Engine) { self.engine = engine }
 
-  mutating func feed(_ arrivals: ArraySlice<Arrival>) {
+  mutating func feed(_ arrivals: ArraySlice<DemoArrival>) {
     for arrival in arrivals {
       released.removeAll(keepingCapacity: true)
       buffer.push(arrival.event, time: arrival.event.time, tieBreak: arrival.tieBreak, into: &released)
@@ -209,7 +187,7 @@ private func expectSameRecords(_ actual: [String], _ expected: [String], _ label
   }
 }
 
-private func uninterrupted(_ arrivals: [Arrival]) -> [EngineRecord] {
+private func uninterrupted(_ arrivals: [DemoArrival]) -> [EngineRecord] {
   var runner = Runner(engine: Engine(ruleSet: defaultRules))
   runner.feed(arrivals[...])
   runner.finish()
@@ -217,7 +195,7 @@ private func uninterrupted(_ arrivals: [Arrival]) -> [EngineRecord] {
 }
 
 /// Runs the first `cut` arrivals, checkpoints, restores into fresh values, runs the rest.
-private func interrupted(_ arrivals: [Arrival], at cut: Int) throws -> (records: [EngineRecord], checkpoint: [UInt8], pending: Int) {
+private func interrupted(_ arrivals: [DemoArrival], at cut: Int) throws -> (records: [EngineRecord], checkpoint: [UInt8], pending: Int) {
   var first = Runner(engine: Engine(ruleSet: defaultRules))
   first.feed(arrivals[..<cut])
   let bytes = first.checkpoint(events: cut)
@@ -556,8 +534,8 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
 @Suite struct EngineCheckpointTests {
   @Test func theDemoDayLoadsWithEveryRuleAndAlerts() {
     #expect(defaultRules.enabledRules.count == 6)
-    #expect(demoArrivals.count > 3000)
-    let alerts = Set(uninterrupted(demoArrivals).compactMap { if case .alert(let a) = $0 { a.rule } else { nil } })
+    #expect(demoDayArrivals.count > 3000)
+    let alerts = Set(uninterrupted(demoDayArrivals).compactMap { if case .alert(let a) = $0 { a.rule } else { nil } })
     #expect(alerts == ["TW-001", "TW-002", "TW-003", "TW-004", "TW-005", "TW-006"])
   }
 
@@ -565,7 +543,7 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
   /// exactly the records of one uninterrupted run.
   @Test(arguments: [false, true])
   func aRestartedRunProducesTheSameRecordsAsAnUninterruptedOne(shuffled: Bool) throws {
-    let arrivals = shuffled ? shuffledArrivals : demoArrivals
+    let arrivals = shuffled ? shuffledArrivals : demoDayArrivals
     let expected = ndjson(uninterrupted(arrivals))
     #expect(expected.count > 20)
     var cuts = [1, arrivals.count / 10, arrivals.count / 2, arrivals.count * 77 / 100, arrivals.count - 1]
@@ -646,11 +624,11 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
 
   @Test func aSmallerLimitEvictsTheOldestOnRestore() throws {
     var runner = Runner(engine: Engine(ruleSet: defaultRules))
-    runner.feed(demoArrivals[...])
+    runner.feed(demoDayArrivals[...])
     let before = runner.engine
     let tokens = before.tokens.count
     try #require(tokens > 100)
-    let bytes = runner.checkpoint(events: demoArrivals.count)
+    let bytes = runner.checkpoint(events: demoDayArrivals.count)
     var smaller = defaultRules
     smaller.state.tokens.maxEntries = 100
     let restored = try EngineCheckpoint.decode(bytes, ruleSet: smaller).engine
@@ -750,7 +728,7 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
     // An empty payload, and a valid payload with trailing garbage.
     #expect(decodeError(EngineCheckpoint.seal([], version: 1))?.kind == .corrupt)
     var runner = Runner(engine: Engine(ruleSet: defaultRules))
-    runner.feed(demoArrivals[..<50])
+    runner.feed(demoDayArrivals[..<50])
     var w = CheckpointWriter()
     CheckpointMetadata().write(to: &w)
     runner.engine.writeCheckpoint(to: &w)
@@ -772,13 +750,13 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
 
   @Test func sizeAndSpeedOfTheDemoDay() throws {
     var runner = Runner(engine: Engine(ruleSet: defaultRules))
-    runner.feed(demoArrivals[...])
+    runner.feed(demoDayArrivals[...])
     let clock = ContinuousClock()
     var bytes: [UInt8] = []
-    let encodeTime = clock.measure { bytes = runner.checkpoint(events: demoArrivals.count) }
+    let encodeTime = clock.measure { bytes = runner.checkpoint(events: demoDayArrivals.count) }
     var decoded: (engine: Engine, reorder: ReorderSnapshot, metadata: CheckpointMetadata)?
     let decodeTime = try clock.measure { decoded = try EngineCheckpoint.decode(bytes, ruleSet: defaultRules) }
     #expect(decoded != nil)
-    print("checkpoint of the demo day (\(demoArrivals.count) events, \(runner.buffer.count) pending): \(bytes.count) bytes, encode \(encodeTime), decode \(decodeTime); state \(runner.engine.stateSizes)")
+    print("checkpoint of the demo day (\(demoDayArrivals.count) events, \(runner.buffer.count) pending): \(bytes.count) bytes, encode \(encodeTime), decode \(decodeTime); state \(runner.engine.stateSizes)")
   }
 }
