@@ -228,14 +228,24 @@ extension JSONDocument {
 }
 
 /// Eight bytes at a time: keys are compared on every object member a normalizer looks for.
+/// The last word overlaps the one before rather than ending byte by byte, and a key under eight
+/// bytes is compared as one four-byte word and one overlapping it (or bytewise under four).
 @inline(__always) func memoryEquals(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
   guard let b else { return count == 0 }
   let (x, y) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
-  var i = 0
-  while i &+ 8 <= count {
-    guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
-    i &+= 8
+  if count >= 8 {
+    var i = 0
+    while i &+ 8 < count {
+      guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
+      i &+= 8
+    }
+    return x.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
   }
+  if count >= 4 {
+    return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+      && x.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+  }
+  var i = 0
   while i < count {
     guard a[i] == b[i] else { return false }
     i &+= 1

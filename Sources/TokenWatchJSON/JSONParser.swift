@@ -83,7 +83,7 @@ struct Parser {
     _ = append(kind, flag: flag, start: start, end: position)
   }
 
-  private mutating func parseNumber() throws(JSONError) {
+  @inline(__always) private mutating func parseNumber() throws(JSONError) {
     let start = position
     if input[position] == UInt8(ascii: "-") { position += 1 }
     guard position < input.count, isDigit(input[position]) else {
@@ -119,7 +119,7 @@ struct Parser {
 
   @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
 
-  private mutating func parseString() throws(JSONError) {
+  @inline(__always) private mutating func parseString() throws(JSONError) {
     position += 1  // opening quote
     let start = position
     var hasEscapes = false

@@ -87,3 +87,25 @@ import Testing
     #expect(Array("1e23".utf8).withUnsafeBufferPointer { exactDecimal($0) } == nil)
   }
 }
+
+@Suite struct MemoryEqualsTests {
+  /// Word-wise comparison with overlapping last words: every length from 0 to 40, equal bytes,
+  /// and one differing byte at every position, including the bytes only an overlap covers.
+  @Test func findsADifferenceAtEveryPositionOfEveryLength() {
+    var rng = Rng(seed: 5)
+    for count in 0...40 {
+      let a = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+      if count > 0 {
+        let copy = a
+        let equal = a.withUnsafeBufferPointer { x in copy.withUnsafeBufferPointer { y in memoryEquals(x.baseAddress!, y.baseAddress, count) } }
+        #expect(equal, "equal \(count) bytes compared unequal")
+      }
+      for position in 0..<count {
+        var b = a
+        b[position] ^= UInt8(1 << (rng.next() % 8))
+        let equal = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in memoryEquals(x.baseAddress!, y.baseAddress, count) } }
+        #expect(!equal, "a difference at \(position) of \(count) bytes was missed")
+      }
+    }
+  }
+}
