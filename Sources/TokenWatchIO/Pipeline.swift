@@ -208,8 +208,6 @@ public final class Pipeline {
 
   // MARK: Live streams (watch): frames from sockets and stdin, one reorder buffer for all.
 
-
-
   private lazy var inlineDecoder = makeFrameDecoder()
   // Stored, not lazy: a lazy property is read and written back whole, so every push would copy
   // the buffer's arrays (quadratic in the reorder window).

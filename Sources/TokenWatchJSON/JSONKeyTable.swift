@@ -42,11 +42,6 @@ public struct JSONKeyTable: Sendable {
     return (count &* 0x9E37) ^ (Int(bytes[0]) &* 0x2F1) ^ (Int(bytes[count - 1]) &* 0x3B)
   }
 
-  /// The index of the key spelled by `bytes`, or nil.
-  func index(of bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int? {
-    withProbe { $0.index(of: bytes, count) }
-  }
-
   /// Runs `body` with raw views of the table, so a pass over many keys sets them up once.
   @inline(__always) func withProbe<R>(_ body: (Probe) -> R) -> R {
     slots.withUnsafeBufferPointer { slots in

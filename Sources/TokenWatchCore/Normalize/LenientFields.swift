@@ -184,13 +184,10 @@ struct FieldView<Field: RawRepresentable> where Field.RawValue == Int {
 
   var document: JSONDocument { view.document }
   func member(_ field: Field) -> JSONRef? { members[field.rawValue] }
-  func has(_ field: Field) -> Bool { members[field.rawValue] != nil }
   func string(_ field: Field) -> String? { view.string(member(field)) }
   func int64(_ field: Field) -> Int64? { view.int64(member(field)) }
-  func double(_ field: Field) -> Double? { view.double(member(field)) }
   func bool(_ field: Field) -> Bool? { view.bool(member(field)) }
   func asn(_ field: Field) -> UInt32? { view.asn(member(field)) }
-  func equals(_ field: Field, _ literal: String) -> Bool { view.equals(member(field), literal) }
   func time(_ field: Field) -> EventTime? { view.time(member(field)) }
   func nested(_ field: Field) -> LenientView? { view.nested(member(field)) }
   /// A key of the table beyond `Field`'s cases (alternative spellings), by its table index.
@@ -254,7 +251,6 @@ private func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
   while let last = slice.last, isJSONWhitespace(last) { slice = slice.dropLast() }
   return slice
 }
-
 
 /// Compares bytes to an ASCII literal ignoring letter case.
 func asciiEqualsIgnoringCase<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ literal: StaticString) -> Bool {

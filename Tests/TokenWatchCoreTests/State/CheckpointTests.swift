@@ -105,6 +105,19 @@ private func baseline(_ strings: inout StringInterner) -> NetworkBaseline {
   return b
 }
 
+/// A token of user "u1" for "task", first seen at `t0` and last used an hour later, with the
+/// test baseline and `trail`.
+private func sampleToken(_ strings: inout StringInterner, trail: [GeoPoint]) -> TokenRecord {
+  var token = TokenRecord()
+  token.user = strings.intern("u1")
+  token.firstSeen = t0
+  token.lastUse = t0 + .hours(1)
+  token.task = strings.intern("task")
+  token.baseline = baseline(&strings)
+  token.trail = trail
+  return token
+}
+
 private func geo(_ minutes: Int64) -> GeoPoint {
   GeoPoint(time: t0 + .minutes(minutes), latitude: 90, longitude: -1e308, city: "Zürich", country: nil, ip: "10.0.0.1")
 }
@@ -296,16 +309,10 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
 
   @Test func stateRecordsRoundTripWithNonDefaultValues() throws {
     var strings = StringInterner()
-    var token = TokenRecord()
-    token.user = strings.intern("u1")
-    token.firstSeen = t0
-    token.lastUse = t0 + .hours(1)
+    var token = sampleToken(&strings, trail: [geo(0), geo(7)])
     token.issued = true
-    token.task = strings.intern("task")
     token.session = .none
     token.revokedAt = EventTime(millis: -1)
-    token.baseline = baseline(&strings)
-    token.trail = [geo(0), geo(7)]
     let (t, tokenStrings) = try roundTrip(token, strings: strings)
     #expect(tokenStrings[t.user] == "u1" && t.firstSeen == t0 && t.lastUse == t0 + .hours(1) && t.issued)
     #expect(tokenStrings[t.task] == "task" && t.session == .none)
@@ -390,13 +397,7 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
   /// exactly the bytes of the plain fields they replaced, so the format version did not change.
   @Test func compactRecordsWriteTheBytesOfThePlainForm() throws {
     var strings = StringInterner()
-    var token = TokenRecord()
-    token.user = strings.intern("u1")
-    token.firstSeen = t0
-    token.lastUse = t0 + .hours(1)
-    token.task = strings.intern("task")
-    token.baseline = baseline(&strings)
-    token.trail = [geo(3)]
+    let token = sampleToken(&strings, trail: [geo(3)])
     var compact = CheckpointWriter()
     token.write(to: &compact, strings: strings)
 
