@@ -71,6 +71,14 @@ public final class InputReporter {
     report("warning", name, line, column, code, message, failsStrict: strict && failsStrict)
   }
 
+  /// A capturing reporter starting on another batch: nothing captured, no failure seen. A decode
+  /// thread's reporter serves every input; a failure stops the run when the engine thread replays
+  /// it, not in the next batch this thread decodes (which may come earlier in the merged order).
+  func startBatch() {
+    captured.removeAll(keepingCapacity: true)
+    strictFailure = false
+  }
+
   /// Prints a diagnostic captured on a decode thread, exactly as `report` would have.
   func replay(_ diagnostic: CapturedDiagnostic) {
     StandardError.write(diagnostic.text)
@@ -100,6 +108,7 @@ struct CapturedDiagnostic: Sendable, Equatable {
 public final class EventSource {
   public let name: String
   public let reader: LineReader
+  let registry: NormalizerRegistry
   let decoder: RecordDecoder
   let reporter: InputReporter
   let maxDocumentBytes: Int
@@ -124,6 +133,7 @@ public final class EventSource {
     name = path == "-" ? "<stdin>" : path
     reader = LineReader(fd: fd, ownsDescriptor: path != "-", maxLineBytes: maxLineBytes)
     reader.shouldStop = { Signals.isStopRequested }
+    self.registry = registry
     decoder = RecordDecoder(registry: registry, reporter: reporter)
     self.reporter = reporter
     self.maxDocumentBytes = maxDocumentBytes

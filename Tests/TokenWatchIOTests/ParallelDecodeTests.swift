@@ -127,6 +127,73 @@ import TokenWatchCore
     }
   }
 
+  /// Lines read ahead (after the first batch) and decoded by other decoders, as the stage does
+  /// when several threads share one file: flattened, the same steps as `readNext`. Two decoders
+  /// take turns, and a strict failure in one batch does not carry over into the next.
+  func readAheadSteps(_ path: String, batchLines: Int, maxLineBytes: Int = 4096, strict: Bool = false) throws -> [Step] {
+    let source = try EventSource(path: path, registry: NormalizerRegistry(), reporter: InputReporter(strict: strict, capturing: true), maxLineBytes: maxLineBytes, maxDocumentBytes: 1 << 20)
+    let workers = (0..<2).map { _ in
+      let reporter = InputReporter(strict: strict, capturing: true)
+      return (decoder: RecordDecoder(registry: NormalizerRegistry(), reporter: reporter), reporter: reporter)
+    }
+    var steps: [Step] = []
+    var round = 0
+    while true {
+      var batch = DecodedBatch()
+      if source.readsAhead {
+        var lines = ReadAheadLines()
+        source.readAhead(into: &lines, maxLines: batchLines, maxBytes: 1 << 20) { false }
+        #expect(lines.entries.count <= batchLines)
+        let worker = workers[round % 2]
+        source.decode(lines, into: &batch, with: worker.decoder, reporter: worker.reporter) { false }
+      } else {
+        source.decodeBatch(into: &batch, maxLines: batchLines) { false }
+      }
+      round += 1
+      var event = 0
+      var diagnostic = 0
+      for step in batch.steps {
+        var events: [String] = []
+        while event < step.eventEnd {
+          events.append("\(batch.keys[event].line) \(batch.keys[event].tieBreak) \(batch.events[event])")
+          event += 1
+        }
+        let diagnostics = batch.diagnostics[diagnostic..<step.diagnosticEnd].map { "\($0.text) \($0.failsStrict)" }
+        diagnostic = step.diagnosticEnd
+        steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(step.stats)", ends: step.endsInput))
+      }
+      if batch.ended { break }
+    }
+    #expect(round > 1)
+    return steps
+  }
+
+  @Test(arguments: [1, 7, 1000])
+  func linesReadAheadDecodeToTheStepsReadNextTakes(batchLines: Int) throws {
+    let path = try Self.temporary("messy.ndjson", try Self.messyInput())
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let inline = try inlineSteps(path)
+    let readAhead = try readAheadSteps(path, batchLines: batchLines)
+    #expect(readAhead.count == inline.count)
+    for (a, b) in zip(inline, readAhead) where a != b {
+      Issue.record("first differing step:\n\(a)\n\(b)")
+      break
+    }
+    // A small limit: most lines are oversized, and reported as such from the read-ahead.
+    #expect(try readAheadSteps(path, batchLines: batchLines, maxLineBytes: 300) == inlineSteps(path, maxLineBytes: 300))
+  }
+
+  @Test(arguments: [1, 7])
+  func aStrictFailureInLinesReadAheadEndsThere(batchLines: Int) throws {
+    // Clean lines first, so that the first bad line comes after the first batch.
+    let demo = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.demo))).split(separator: 0x0A).prefix(30)
+    let clean: [UInt8] = demo.flatMap { Array($0) + [0x0A] }
+    let path = try Self.temporary("strict.ndjson", clean + (try Self.messyInput()))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let inline = try inlineSteps(path, strict: true)
+    #expect(try readAheadSteps(path, batchLines: batchLines, strict: true) == inline)
+  }
+
   @Test func aJSONArrayDocumentIsOneStepThatEndsTheInput() throws {
     let array = "[\n" + (try String(contentsOfFile: Self.scenario, encoding: .utf8)).split(separator: "\n").joined(separator: ",\n") + ",\n{\"hello\":1}\n]\n"
     let path = try Self.temporary("array.json", Array(array.utf8))
@@ -189,6 +256,25 @@ import TokenWatchCore
     for (threads, batch) in [(1, 1), (1, 7), (1, 1000), (2, 7), (2, 512)] {
       let threaded = try run(paths, threads: threads, batchLines: batch)
       #expect(threaded == inline, "\(threads) thread(s), batches of \(batch)")
+    }
+  }
+
+  /// Several threads decoding one file, batches finishing out of order: the engine still sees
+  /// them in order (bad lines, oversized lines and late events included).
+  @Test func severalThreadsOnOneFileGiveTheSameRun() throws {
+    let path = try Self.temporary("messy-one.ndjson", try Self.messyInput())
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let inline = try run([path], threads: 0)
+    #expect(inline.outcome == .finished)
+    #expect(inline.output.count > 1000)
+    for (threads, batch) in [(2, 1), (3, 7), (4, 3), (3, 512)] {
+      let threaded = try run([path], threads: threads, batchLines: batch)
+      #expect(threaded == inline, "\(threads) threads, batches of \(batch)")
+    }
+    let strict = try run([path], threads: 0, strict: true)
+    #expect(strict.outcome == .strictInputFailure)
+    for (threads, batch) in [(3, 1), (3, 7)] {
+      #expect(try run([path], threads: threads, batchLines: batch, strict: true) == strict, "strict, \(threads) threads, batches of \(batch)")
     }
   }
 

@@ -78,7 +78,4 @@ public struct NormalizedEvent: Sendable, Equatable {
     self.sourceDetail = sourceDetail
     self.kind = kind
   }
-
-  /// An empty event, for what is left behind where an event was moved out (it holds no strings).
-  public static let placeholder = NormalizedEvent(time: .distantPast, format: .native, sourceDetail: "", kind: .other)
 }

@@ -11,6 +11,10 @@ public protocol StateRecord {
 /// array linked into a recency list by index, so touching a key is a hash lookup and two
 /// pointer swaps, and expiry walks from the stale end only.
 ///
+/// Keys are compared by their exact UTF-8 bytes, as identity providers compare ids and names:
+/// `String`'s `==` would make "\u{212A}im" (KELVIN SIGN) and "Kim" one user, so one account could
+/// teach another's baseline.
+///
 /// Memory is what bounds the token store (millions of entries), so each key is kept once, in
 /// its slot, the index holds only hashes and slot numbers (see `SlotIndex`), and the slots grow
 /// a page at a time (see `PagedArray`). Nothing is reserved up front.
@@ -47,7 +51,7 @@ public struct KeyedStore<Record: StateRecord> {
   public func slot(of key: String) -> Int? { find(key, hash: SlotIndex.hash(key)).map(Int.init) }
 
   private func find(_ key: String, hash: UInt32) -> Int32? {
-    index.find(hash: hash) { slots[Int($0)].key == key }
+    index.find(hash: hash) { ExactString.identical(slots[Int($0)].key, key) }
   }
 
   /// The slot for `key`, created if missing (evicting the least recently seen record when full),

@@ -1,19 +1,16 @@
-/// The hash index of a `KeyedStore`: key hash → slot number, in one flat array of 8-byte buckets
-/// (the key's 32-bit hash and the slot number + 1; 0 is an empty bucket). The keys themselves
-/// stay in the store's slots and the caller compares them, so a key is kept once. A
-/// `[String: Int32]` holds a second 16-byte copy of each key and 20 bytes a bucket.
+/// The hash index of a `KeyedStore` (and of the `StringInterner`): key hash → slot number, in one
+/// flat array of 8-byte buckets (the key's 32-bit hash and the slot number + 1; 0 is an empty
+/// bucket). The keys themselves stay in the store's slots and the caller compares them, so a key
+/// is kept once. A `[String: Int32]` holds a second 16-byte copy of each key and 20 bytes a bucket.
 ///
 /// Linear probing, at most 3/4 full, deletion by backward shift (no tombstones, so a store that
-/// evicts and inserts forever never degrades). The hash is Swift's per-process seeded one, so
-/// token ids chosen by an attacker cannot be made to collide.
+/// evicts and inserts forever never degrades). The hash is seeded at random per process
+/// (`TableHash`), so token ids chosen by an attacker cannot be aimed at one bucket.
 struct SlotIndex {
   private var buckets: [UInt64] = []
   private(set) var count = 0
 
-  static func hash(_ key: String) -> UInt32 {
-    let h = UInt64(bitPattern: Int64(key.hashValue))
-    return UInt32(truncatingIfNeeded: h ^ h >> 32)
-  }
+  static func hash(_ key: String) -> UInt32 { TableHash.hash32(key) }
 
   private static func bucket(hash: UInt32, slot: Int32) -> UInt64 { UInt64(hash) << 32 | UInt64(UInt32(slot) + 1) }
 

@@ -21,7 +21,8 @@ public struct InternedString: Hashable, Sendable {
 public struct StringInterner: Sendable {
   /// Number n is `strings[n - 1]`. A freed number keeps an empty string until it is reused.
   private var strings: [String] = []
-  private var numbers: [ExactString: UInt32] = [:]
+  /// Number by the string's hash; the strings themselves are compared in `strings`.
+  private var numbers = SlotIndex()
   /// Freed numbers, highest first, so the lowest is reused first.
   private var freeNumbers: [UInt32] = []
   private var sweepThreshold = StringInterner.minimumSweepThreshold
@@ -51,25 +52,23 @@ public struct StringInterner: Sendable {
     } else {
       recent = Array(repeating: 0, count: 1 << Self.recentSlotBits)
     }
-    // One hash for both the lookup and the insertion: a new string's entry starts as 0.
-    let number = Self.number(of: string, entry: &numbers[ExactString(string), default: 0], strings: &strings, freeNumbers: &freeNumbers)
+    let hash = SlotIndex.hash(string)
+    let number: UInt32
+    if let found = numbers.find(hash: hash, where: { ExactString.identical(strings[Int($0)], string) }) {
+      number = UInt32(found) + 1
+    } else {
+      if let reused = freeNumbers.popLast() {
+        number = reused
+        strings[Int(reused) - 1] = string
+      } else {
+        precondition(strings.count < Int(Int32.max) - 1, "string table full")
+        strings.append(string)
+        number = UInt32(strings.count)
+      }
+      numbers.insert(hash: hash, slot: Int32(number) - 1)
+    }
     recent[slot] = number
     return InternedString(raw: number)
-  }
-
-  /// `entry` is the dictionary's entry for `string`, 0 if the string is new: then it is given
-  /// a number (a freed one if any).
-  private static func number(of string: String, entry: inout UInt32, strings: inout [String], freeNumbers: inout [UInt32]) -> UInt32 {
-    guard entry == 0 else { return entry }
-    if let reused = freeNumbers.popLast() {
-      entry = reused
-      strings[Int(reused) - 1] = string
-    } else {
-      precondition(strings.count < Int(UInt32.max), "string table full")
-      strings.append(string)
-      entry = UInt32(strings.count)
-    }
-    return entry
   }
 
   /// Where `recent` keeps `string`: its length and its first and last 8 UTF-8 bytes, mixed.
@@ -119,13 +118,17 @@ public struct StringInterner: Sendable {
   /// holds: a freed number is handed out again for another string. Returns how many were freed.
   @discardableResult
   public mutating func sweep(keeping marks: InternedStringMarks) -> Int {
+    var alreadyFree = InternedStringMarks(capacity: strings.count)
+    for number in freeNumbers { alreadyFree.insert(InternedString(raw: number)) }
     var freed: [UInt32] = []
-    for (_, number) in numbers where !marks.contains(InternedString(raw: number)) { freed.append(number) }
-    for number in freed {
-      numbers[ExactString(strings[Int(number) - 1])] = nil
-      strings[Int(number) - 1] = ""
+    for index in strings.indices {
+      let id = InternedString(raw: UInt32(index + 1))
+      guard !marks.contains(id), !alreadyFree.contains(id) else { continue }
+      numbers.remove(hash: SlotIndex.hash(strings[index]), slot: Int32(index))
+      strings[index] = ""
+      freed.append(id.raw)
     }
-    // Sorted, so that which number a string gets does not depend on dictionary order.
+    // Highest first, so the lowest is reused first.
     freeNumbers = (freeNumbers + freed).sorted(by: >)
     if !recent.isEmpty { recent = Array(repeating: 0, count: recent.count) }
     sweepThreshold = max(Self.minimumSweepThreshold, 2 * numbers.count)

@@ -5,20 +5,31 @@ import TokenWatchCore
 /// Reads and decodes replay inputs on their own thread(s), ahead of the engine.
 ///
 /// Each input's lines become `DecodedBatch`es, queued per input in input order; the engine thread
-/// takes them with `take(_:)` in whatever order the stream merger asks for inputs. Each worker
-/// decodes one input at a time (an input's reader and decoder are never used by two threads at
-/// once; the lock hands them over), preferring the input the engine is waiting for, then the one
-/// with the fewest batches queued. At most `maxQueuedPerInput` batches wait per input and, apart
-/// from a batch the engine is waiting for, `maxQueuedTotal` in all: that bounds memory however
-/// many files are replayed.
+/// takes them with `take(_:)` in whatever order the stream merger asks for inputs. An input's
+/// reader is used by one worker at a time (the lock hands it over), preferring the input the
+/// engine is waiting for, then the one with the fewest batches queued or in the making.
+///
+/// A regular file past its first batch is read ahead: the worker holding its reader copies the
+/// next lines out and lets the reader go before decoding them with its own decoder, so several
+/// workers decode one file at once (one big file is the usual replay). Batches carry their place
+/// in the input, and one finished early waits for those before it: the engine sees them in order.
+/// At most `maxQueuedPerInput` batches wait or are being made per input and, apart from a batch
+/// the engine is waiting for, `maxQueuedTotal` in all: that bounds memory however many files are
+/// replayed.
 final class DecodeStage: @unchecked Sendable {
-  /// Threads to start when `PipelineOptions.decodeThreads` is left alone: one when the machine
-  /// has a second core, none otherwise. `TOKENWATCH_DECODE_THREADS` overrides it (0: decode on
-  /// the engine thread).
+  /// Threads to start when `PipelineOptions.decodeThreads` is left alone: one per core when the
+  /// machine has a second core, none otherwise. Decoding costs more than detection per event, so
+  /// the engine thread shares a core with them rather than having one to itself.
+  /// `TOKENWATCH_DECODE_THREADS` overrides it (0: decode on the engine thread).
   static let defaultThreads: Int = {
     if let text = Posix.environment("TOKENWATCH_DECODE_THREADS"), let n = Int(text), n >= 0 { return min(n, 64) }
-    return sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 ? 1 : 0
+    let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+    return cores >= 2 ? min(cores, 16) : 0
   }()
+
+  /// Bytes of lines read ahead per batch: bounds a batch of long lines (Event Hub batches hold
+  /// many records a line) near what `batchLines` ordinary lines take.
+  static let maxReadAheadBytes = 1 << 20
 
   /// Lines per batch; `TOKENWATCH_DECODE_BATCH` overrides it (tests use tiny batches).
   static let defaultBatchLines: Int = {
@@ -39,10 +50,20 @@ final class DecodeStage: @unchecked Sendable {
   private static let workerExited = 2
   private var queues: [[DecodedBatch]]
   private var queuedTotal = 0
-  /// A worker is decoding this input.
+  /// A worker holds this input's reader.
   private var busy: [Bool]
   /// This input's last batch is queued (or taken): nothing more to decode.
   private var done: [Bool]
+  /// Nothing more to read from this input (its last batch may still be in the making).
+  private var readEnded: [Bool]
+  /// Batches of this input being made, and of all inputs.
+  private var inProgress: [Int]
+  private var inProgressTotal = 0
+  /// The place in its input of the next batch begun, and of the next batch to queue.
+  private var nextBegun: [Int]
+  private var nextQueued: [Int]
+  /// Batches finished ahead of an earlier one of their input, by place.
+  private var finishedEarly: [[Int: DecodedBatch]]
   /// The engine thread is waiting for this input.
   private var wanted: [Bool]
   private var threads: [pthread_t] = []
@@ -58,13 +79,18 @@ final class DecodeStage: @unchecked Sendable {
     queues = Array(repeating: [], count: sources.count)
     busy = Array(repeating: false, count: sources.count)
     done = Array(repeating: false, count: sources.count)
+    readEnded = Array(repeating: false, count: sources.count)
+    inProgress = Array(repeating: 0, count: sources.count)
+    nextBegun = Array(repeating: 0, count: sources.count)
+    nextQueued = Array(repeating: 0, count: sources.count)
+    finishedEarly = Array(repeating: [:], count: sources.count)
     wanted = Array(repeating: false, count: sources.count)
   }
 
-  /// Starts `count` workers (fewer if there are fewer inputs). If none can be started, `take`
-  /// decodes on the calling thread.
+  /// Starts `count` workers (fewer if there are fewer inputs that a stream, which only one
+  /// worker can serve, cannot share). If none can be started, `take` decodes on the calling thread.
   func start(threads count: Int) {
-    let count = min(count, sources.count)
+    let count = sources.contains(where: { !$0.isStream }) ? count : min(count, sources.count)
     // Workers leave stop signals to the engine thread: it notices the flag promptly, and no
     // worker's read is cut short by a signal that was meant for the whole run.
     var blocked = sigset_t()
@@ -155,6 +181,10 @@ final class DecodeStage: @unchecked Sendable {
   }
 
   private func work() {
+    // This worker's decoder for lines read ahead, whatever their input (the registry is the run's).
+    let reporter = InputReporter(strict: sources[0].reporter.strict, capturing: true)
+    let decoder = RecordDecoder(registry: sources[0].registry, reporter: reporter)
+    let isStopping = { self.stopping.load(ordering: .relaxed) }
     lock.lock()
     while !stopping.load(ordering: .relaxed) {
       guard let input = pickLocked() else {
@@ -162,33 +192,68 @@ final class DecodeStage: @unchecked Sendable {
         continue
       }
       busy[input] = true
+      let place = nextBegun[input]
+      nextBegun[input] += 1
+      inProgress[input] += 1
+      inProgressTotal += 1
       lock.unlock()
+      let source = sources[input]
       var batch = DecodedBatch()
       batch.steps.reserveCapacity(min(batchLines, 4096))
-      sources[input].decodeBatch(into: &batch, maxLines: batchLines) { stopping.load(ordering: .relaxed) }
+      let readsAhead = source.readsAhead
+      if readsAhead {
+        var lines = ReadAheadLines()
+        source.readAhead(into: &lines, maxLines: batchLines, maxBytes: Self.maxReadAheadBytes, isStopping: isStopping)
+        lock.lock()
+        busy[input] = false
+        if lines.ended { readEnded[input] = true }
+        lock.signal(Self.work)  // the reader is free for another worker
+        lock.unlock()
+        source.decode(lines, into: &batch, with: decoder, reporter: reporter, isStopping: isStopping)
+      } else {
+        source.decodeBatch(into: &batch, maxLines: batchLines, isStopping: isStopping)
+      }
       batch.prepareForHandOver()
       lock.lock()
-      busy[input] = false
-      if !batch.isEmpty {
-        queues[input].append(batch)
-        queuedTotal += 1
-        if batch.ended { done[input] = true }
-        lock.signal(Self.batchReady)
-      }
+      if !readsAhead { busy[input] = false }  // else let go before decoding, and maybe taken again
+      if batch.ended { readEnded[input] = true }
+      inProgress[input] -= 1
+      inProgressTotal -= 1
+      queueInOrder(batch, input: input, place: place)
     }
     running -= 1
     lock.broadcast(Self.workerExited)
     lock.unlock()
   }
 
-  /// With the lock held: the input to decode next, or nil when every input is busy, done or
-  /// full. The input the engine waits for comes first and is never held back by the total.
+  /// With the lock held: queues `batch` once every batch begun before it in its input is queued,
+  /// with any of the later ones that were waiting for it. Batches after the one that ended the
+  /// input (a `--strict-input` stop) are dropped: the engine thread stops there.
+  private func queueInOrder(_ batch: DecodedBatch, input: Int, place: Int) {
+    finishedEarly[input][place] = batch
+    while let next = finishedEarly[input].removeValue(forKey: nextQueued[input]) {
+      nextQueued[input] += 1
+      if done[input] { continue }
+      if !next.isEmpty {
+        queues[input].append(next)
+        queuedTotal += 1
+        lock.signal(Self.batchReady)
+      }
+      if next.ended {
+        done[input] = true
+        readEnded[input] = true
+      }
+    }
+  }
+
+  /// With the lock held: the input to read next, or nil when every input is busy, read to the end
+  /// or full. The input the engine waits for comes first and is never held back by the total.
   private func pickLocked() -> Int? {
     var best: Int?
-    for i in sources.indices where !busy[i] && !done[i] && queues[i].count < Self.maxQueuedPerInput {
+    for i in sources.indices where !busy[i] && !readEnded[i] && !done[i] && queues[i].count + inProgress[i] < Self.maxQueuedPerInput {
       if wanted[i] { return i }
-      if queuedTotal >= maxQueuedTotal { continue }
-      if best == nil || queues[i].count < queues[best!].count { best = i }
+      if queuedTotal + inProgressTotal >= maxQueuedTotal { continue }
+      if best == nil || queues[i].count + inProgress[i] < queues[best!].count + inProgress[best!] { best = i }
     }
     return best
   }

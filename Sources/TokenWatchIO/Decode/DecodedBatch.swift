@@ -53,6 +53,21 @@ struct DecodedBatch: Sendable {
   }
 }
 
+/// Lines of one input read ahead of decoding, copied out of the reader's buffer: an input is read
+/// by one thread at a time, but what was read can be decoded by any (see `DecodeStage`).
+struct ReadAheadLines: Sendable {
+  enum Entry: Sendable {
+    case text(Range<Int>, number: Int)
+    case oversized(number: Int, bytes: Int)
+  }
+
+  var bytes: [UInt8] = []
+  var entries: [Entry] = []
+  /// The input ended after these lines (end of file or a read error).
+  var ended = false
+  var readError: PosixError?
+}
+
 extension EventSource {
   /// Decodes lines into `batch` until it holds `maxLines` steps or events, the input ends, or (for
   /// a pipe) the next read would wait: what is already decoded goes to the engine at once then,
@@ -93,24 +108,85 @@ extension EventSource {
         batch.readError = reader.readError
         return
       }
-      switch line {
-      case .idle:
+      if case .idle = line {
         // Nothing arrived for a while: hand over what there is and let the thread look around.
         return
-      case .oversized(let number, let bytes):
-        decoder.reportOversized(name, line: number, bytes: bytes, limit: reader.maxLineBytes)
-      case .text(let bytes, let number):
-        decoder.decodeLine(bytes, source: name, line: number) { event, tieBreak in
-          batch.append(event, tieBreak: tieBreak, line: number)
-        }
       }
-      batch.steps.append(DecodedBatch.Step(eventEnd: batch.events.count, diagnosticEnd: reporter.captured.count, stats: reporter.stats, endsInput: false))
-      if reporter.strictFailure {
-        // The engine thread stops at this step; nothing after it may be read.
-        batch.ended = true
+      if !decodeStep(line, with: decoder, reporter: reporter, into: &batch) { return }
+    }
+  }
+
+  /// True once the lines of this input can be read ahead of decoding (`readAhead`) and decoded by
+  /// any thread: a regular file past its first batch. The first batch decides whether the file
+  /// is one JSON array document, and a stream's reads must not wait with a batch half read.
+  var readsAhead: Bool { started && !isStream }
+
+  /// Reads up to `maxLines` lines (or about `maxBytes`) into `lines`, without decoding them.
+  func readAhead(into lines: inout ReadAheadLines, maxLines: Int, maxBytes: Int, isStopping: () -> Bool) {
+    while lines.entries.count < maxLines, lines.bytes.count < maxBytes {
+      if isStopping() { return }
+      guard let line = reader.next() else {
+        lines.ended = true
+        lines.readError = reader.readError
         return
       }
+      switch line {
+      case .idle:
+        return
+      case .oversized(let number, let bytes):
+        lines.entries.append(.oversized(number: number, bytes: bytes))
+      case .text(let bytes, let number):
+        let start = lines.bytes.count
+        lines.bytes.append(contentsOf: bytes)
+        lines.entries.append(.text(start..<lines.bytes.count, number: number))
+      }
     }
+  }
+
+  /// Decodes lines read ahead, on whichever thread, with that thread's decoder and capturing
+  /// reporter: the same steps `decodeBatch` would have made of them.
+  func decode(_ lines: ReadAheadLines, into batch: inout DecodedBatch, with decoder: RecordDecoder, reporter: InputReporter, isStopping: () -> Bool) {
+    precondition(reporter.capturing, "a decode thread's reporter must be a capturing one")
+    reporter.startBatch()
+    defer {
+      batch.diagnostics = reporter.captured
+      reporter.captured.removeAll(keepingCapacity: true)
+    }
+    for entry in lines.entries {
+      if isStopping() { return }
+      reporter.stats = InputStats()
+      let line: LineReader.Line
+      switch entry {
+      case .text(let range, let number): line = .text(lines.bytes[range], number: number)
+      case .oversized(let number, let bytes): line = .oversized(number: number, bytes: bytes)
+      }
+      if !decodeStep(line, with: decoder, reporter: reporter, into: &batch) { return }
+    }
+    if lines.ended {
+      batch.ended = true
+      batch.readError = lines.readError
+    }
+  }
+
+  /// One line made into one step, as `readNext` makes it. False after a `--strict-input` failure:
+  /// the batch ends there, as the engine thread will stop at that step.
+  private func decodeStep(_ line: LineReader.Line, with decoder: RecordDecoder, reporter: InputReporter, into batch: inout DecodedBatch) -> Bool {
+    switch line {
+    case .idle:
+      return true
+    case .oversized(let number, let bytes):
+      decoder.reportOversized(name, line: number, bytes: bytes, limit: reader.maxLineBytes)
+    case .text(let bytes, let number):
+      decoder.decodeLine(bytes, source: name, line: number) { event, tieBreak in
+        batch.append(event, tieBreak: tieBreak, line: number)
+      }
+    }
+    batch.steps.append(DecodedBatch.Step(eventEnd: batch.events.count, diagnosticEnd: reporter.captured.count, stats: reporter.stats, endsInput: false))
+    if reporter.strictFailure {
+      batch.ended = true
+      return false
+    }
+    return true
   }
 
   static func isReadable(_ fd: Int32, timeoutMillis: Int32) -> Bool {

@@ -104,14 +104,23 @@ struct Counter: StateRecord { var n = 0 }
     #expect(visited == model.count)
   }
 
-  /// Keys are compared as `String`s are (canonical equivalence), as the dictionary they
-  /// replaced did: two spellings of "café" are one key.
-  @Test func canonicallyEqualKeysAreOneKey() {
+  /// Keys are compared by their exact bytes, as identity providers compare them: spellings that
+  /// `String`'s `==` calls equal (canonical equivalence) are different users or tokens, so one
+  /// account cannot teach another's baseline. The same spelling is one key, ASCII or not.
+  @Test func keysAreTheirExactBytes() {
     var store = KeyedStore<Counter>(maxEntries: 10, ttl: .days(1))
-    let (slot, _) = store.touch("caf\u{E9}", at: EventTime(millis: 0))
-    let again = store.touch("cafe\u{301}", at: EventTime(millis: 1))
-    #expect(again.slot == slot && !again.created)
-    #expect(store.count == 1)
+    #expect("\u{212A}im" == "Kim" && "caf\u{E9}" == "cafe\u{301}")
+    let kim = store.touch("Kim", at: EventTime(millis: 0))
+    let kelvin = store.touch("\u{212A}im", at: EventTime(millis: 1))
+    let cafe = store.touch("caf\u{E9}", at: EventTime(millis: 2))
+    let decomposed = store.touch("cafe\u{301}", at: EventTime(millis: 3))
+    #expect(kim.created && kelvin.created && cafe.created && decomposed.created)
+    #expect(Set([kim.slot, kelvin.slot, cafe.slot, decomposed.slot]).count == 4)
+    #expect(store.count == 4)
+    #expect(store.slot(of: "Kim") == kim.slot && store.slot(of: "\u{212A}im") == kelvin.slot)
+    #expect(store.slot(of: "caf\u{E9}") == cafe.slot && store.slot(of: "cafe\u{301}") == decomposed.slot)
+    let again = store.touch(String(decoding: Array("cafe\u{301}".utf8), as: UTF8.self), at: EventTime(millis: 4))
+    #expect(again.slot == decomposed.slot && !again.created)
   }
 
   /// What a tracked token costs: its slot (key, record, recency links) is most of it. Printed

@@ -1,0 +1,78 @@
+import Testing
+@testable import TokenWatchCore
+
+/// The hash behind every keyed store and the string interner: a function of the exact bytes only
+/// (wherever they lie in memory), sensitive to every byte and to the length, and spread evenly
+/// over the buckets even for the near-identical ids logs are full of.
+@Suite struct TableHashTests {
+  struct Bytes: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  func hash(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { TableHash.hash($0) } }
+
+  @Test func theSameBytesHashTheSameAtAnyAddress() {
+    var random = Bytes(state: 7)
+    for count in 0...80 {
+      let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+      let expected = hash(bytes)
+      for offset in 1...9 {
+        let shifted = [UInt8](repeating: 0xAA, count: offset) + bytes + [0x55]
+        let again = shifted.withUnsafeBytes { TableHash.hash(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
+        #expect(again == expected, "length \(count) at offset \(offset)")
+      }
+    }
+  }
+
+  @Test func aStringHashesAsItsUTF8Bytes() {
+    for text in ["", "a", "alice@contoso.example", "2ac0fb5c-a8a6-435d-b3ad-6afc95d5dc88", "caf\u{E9}", "cafe\u{301}", String(repeating: "\u{1F600}x", count: 40)] {
+      #expect(TableHash.hash(text) == hash(Array(text.utf8)), "\(text)")
+      // A bridged-looking substring made into a new string: same bytes, same hash.
+      #expect(TableHash.hash(String(text[...])) == TableHash.hash(text))
+    }
+    #expect(TableHash.hash("caf\u{E9}") != TableHash.hash("cafe\u{301}"))
+  }
+
+  @Test func everyByteAndTheLengthCount() {
+    var random = Bytes(state: 11)
+    for count in 0...48 {
+      let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+      let original = hash(bytes)
+      for position in 0..<count {
+        for flip: UInt8 in [0x01, 0x80, 0xFF] {
+          var changed = bytes
+          changed[position] ^= flip
+          #expect(hash(changed) != original, "length \(count), byte \(position) ^ \(flip)")
+        }
+      }
+      // The same bytes with a zero byte more or less are other keys.
+      #expect(hash(bytes + [0]) != original, "length \(count) + 1")
+    }
+    let zeros = (0...40).map { hash([UInt8](repeating: 0, count: $0)) }
+    #expect(Set(zeros).count == zeros.count)
+  }
+
+  /// 200,000 ids that differ only in a counter, as token and request ids do: their 32-bit hashes
+  /// fill 2^16 buckets (by the low bits, as `SlotIndex` uses them) about evenly.
+  @Test func nearIdenticalIdsSpreadOverTheBuckets() {
+    var load = [Int](repeating: 0, count: 1 << 16)
+    for n in 0..<200_000 {
+      let id = "00000000-0000-4000-8000-" + String(n, radix: 16).leftPadded(to: 12)
+      load[Int(TableHash.hash32(id)) & 0xFFFF] += 1
+    }
+    // About 3 a bucket; an even spread keeps the fullest bucket far below 30.
+    #expect(load.max()! < 30)
+    #expect(load.filter { $0 == 0 }.count < 6000)  // e^-3 of 65,536 is about 3,260
+  }
+}
+
+extension String {
+  fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
