@@ -28,9 +28,9 @@ public struct StringInterner: Sendable {
   private var sweepThreshold = StringInterner.minimumSweepThreshold
   /// Recently interned numbers by `recentSlot(of:)`, a cheap fingerprint (length, first and last
   /// 8 bytes); 0 is none. Most strings repeat (the same user agents, countries, users), and
-  /// confirming a hit with one comparison costs far less than hashing the whole string for the
-  /// dictionary. A miss (or a fingerprint collision, however contrived) just goes to the
-  /// dictionary. Made on first use; cleared by every sweep, so it never names a freed number.
+  /// confirming a hit with one comparison costs less than hashing the whole string and probing
+  /// `numbers`. A miss (or a fingerprint collision, however contrived) just goes to `numbers`.
+  /// Made on first use; cleared by every sweep, so it never names a freed number.
   private var recent: [UInt32] = []
 
   /// Below this many strings a sweep is never due (it walks every record, for little gain).
@@ -154,23 +154,10 @@ public struct InternedStringMarks: Sendable {
   }
 }
 
-/// A string compared and hashed by its exact UTF-8 bytes. `String`'s own `==` is canonical
-/// equivalence ("é" precomposed equals "e" + U+0301), which would hand a record back another
-/// spelling than it was given; output must repeat the input byte for byte.
-struct ExactString: Hashable {
-  let string: String
-
-  init(_ string: String) { self.string = string }
-
-  static func == (a: ExactString, b: ExactString) -> Bool { identical(a.string, b.string) }
-
-  func hash(into hasher: inout Hasher) {
-    let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-    if hashed == nil {
-      for byte in string.utf8 { hasher.combine(byte) }
-    }
-  }
-
+/// Strings compared by their exact UTF-8 bytes. `String`'s own `==` is canonical equivalence
+/// ("é" precomposed equals "e" + U+0301, KELVIN SIGN equals "K"), which would hand a record back
+/// another spelling than it was given and merge ids an identity provider keeps apart.
+enum ExactString {
   /// Whether `a` and `b` have the same UTF-8 bytes (8 at a time).
   static func identical(_ a: String, _ b: String) -> Bool {
     let count = a.utf8.count

@@ -27,9 +27,9 @@ final class DecodeStage: @unchecked Sendable {
     return cores >= 2 ? min(cores, 16) : 0
   }()
 
-  /// Bytes of lines read ahead per batch: bounds a batch of long lines (Event Hub batches hold
-  /// many records a line) near what `batchLines` ordinary lines take.
-  static let maxReadAheadBytes = 1 << 20
+  /// Bytes of lines read ahead per batch: bounds the events of a batch of long lines (an Event
+  /// Hub batch holds a hundred records a line) near what `batchLines` ordinary lines give.
+  static let maxReadAheadBytes = 256 << 10
 
   /// Lines per batch; `TOKENWATCH_DECODE_BATCH` overrides it (tests use tiny batches).
   static let defaultBatchLines: Int = {
