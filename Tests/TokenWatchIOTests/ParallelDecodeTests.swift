@@ -86,6 +86,24 @@ import TokenWatchCore
     return steps
   }
 
+  /// A decoded batch (in input order, before the hand-over) flattened back into steps.
+  static func steps(of batch: DecodedBatch) -> [Step] {
+    var steps: [Step] = []
+    var event = 0
+    var diagnostic = 0
+    for step in batch.steps {
+      var events: [String] = []
+      while event < step.eventEnd {
+        events.append("\(batch.keys[event].line) \(batch.keys[event].tieBreak) \(batch.events[event])")
+        event += 1
+      }
+      let diagnostics = batch.diagnostics[diagnostic..<step.diagnosticEnd].map { "\($0.text) \($0.failsStrict)" }
+      diagnostic = step.diagnosticEnd
+      steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(step.stats)", ends: step.endsInput))
+    }
+    return steps
+  }
+
   /// The same input through `decodeBatch`, flattened back into steps.
   func batchedSteps(_ path: String, batchLines: Int, maxLineBytes: Int = 4096, strict: Bool = false) throws -> [Step] {
     let reporter = InputReporter(strict: strict, capturing: true)
@@ -95,18 +113,7 @@ import TokenWatchCore
       var batch = DecodedBatch()
       source.decodeBatch(into: &batch, maxLines: batchLines) { false }
       #expect(batch.steps.count <= batchLines)
-      var event = 0
-      var diagnostic = 0
-      for step in batch.steps {
-        var events: [String] = []
-        while event < step.eventEnd {
-          events.append("\(batch.keys[event].line) \(batch.keys[event].tieBreak) \(batch.events[event])")
-          event += 1
-        }
-        let diagnostics = batch.diagnostics[diagnostic..<step.diagnosticEnd].map { "\($0.text) \($0.failsStrict)" }
-        diagnostic = step.diagnosticEnd
-        steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(step.stats)", ends: step.endsInput))
-      }
+      steps += Self.steps(of: batch)
       if batch.ended { break }
     }
     return steps
@@ -120,10 +127,14 @@ import TokenWatchCore
     let batched = try batchedSteps(path, batchLines: batchLines)
     #expect(inline.count > 1500)
     #expect(inline.contains { !$0.diagnostics.isEmpty })
-    #expect(batched.count == inline.count)
-    for (a, b) in zip(inline, batched) where a != b {
-      Issue.record("first differing step:\n\(a)\n\(b)")
-      break
+    Self.expectSameSteps(batched, inline)
+  }
+
+  /// The same steps, or the first that differs (whole step lists are too long to print).
+  static func expectSameSteps(_ steps: [Step], _ expected: [Step], sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(steps.count == expected.count, sourceLocation: sourceLocation)
+    if let (a, b) = zip(expected, steps).first(where: { $0 != $1 }) {
+      Issue.record("first differing step:\n\(a)\n\(b)", sourceLocation: sourceLocation)
     }
   }
 
@@ -150,18 +161,7 @@ import TokenWatchCore
         source.decodeBatch(into: &batch, maxLines: batchLines) { false }
       }
       round += 1
-      var event = 0
-      var diagnostic = 0
-      for step in batch.steps {
-        var events: [String] = []
-        while event < step.eventEnd {
-          events.append("\(batch.keys[event].line) \(batch.keys[event].tieBreak) \(batch.events[event])")
-          event += 1
-        }
-        let diagnostics = batch.diagnostics[diagnostic..<step.diagnosticEnd].map { "\($0.text) \($0.failsStrict)" }
-        diagnostic = step.diagnosticEnd
-        steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(step.stats)", ends: step.endsInput))
-      }
+      steps += Self.steps(of: batch)
       if batch.ended { break }
     }
     #expect(round > 1)
@@ -173,12 +173,7 @@ import TokenWatchCore
     let path = try Self.temporary("messy.ndjson", try Self.messyInput())
     defer { try? FileManager.default.removeItem(atPath: path) }
     let inline = try inlineSteps(path)
-    let readAhead = try readAheadSteps(path, batchLines: batchLines)
-    #expect(readAhead.count == inline.count)
-    for (a, b) in zip(inline, readAhead) where a != b {
-      Issue.record("first differing step:\n\(a)\n\(b)")
-      break
-    }
+    Self.expectSameSteps(try readAheadSteps(path, batchLines: batchLines), inline)
     // A small limit: most lines are oversized, and reported as such from the read-ahead.
     #expect(try readAheadSteps(path, batchLines: batchLines, maxLineBytes: 300) == inlineSteps(path, maxLineBytes: 300))
   }
