@@ -18,8 +18,8 @@ import TokenWatchCore
 /// replayed.
 final class DecodeStage: @unchecked Sendable {
   /// Threads to start when `PipelineOptions.decodeThreads` is left alone: one per core when the
-  /// machine has a second core, none otherwise. Decoding costs more than detection per event, so
-  /// the engine thread shares a core with them rather than having one to itself.
+  /// machine has a second core, none otherwise. Decoding takes more CPU per event than detection
+  /// and, unlike detection, splits across threads; the engine thread shares the cores with them.
   /// `TOKENWATCH_DECODE_THREADS` overrides it (0: decode on the engine thread).
   static let defaultThreads: Int = {
     if let text = Posix.environment("TOKENWATCH_DECODE_THREADS"), let n = Int(text), n >= 0 { return min(n, 64) }
@@ -87,8 +87,8 @@ final class DecodeStage: @unchecked Sendable {
     wanted = Array(repeating: false, count: sources.count)
   }
 
-  /// Starts `count` workers (fewer if there are fewer inputs that a stream, which only one
-  /// worker can serve, cannot share). If none can be started, `take` decodes on the calling thread.
+  /// Starts `count` workers; when every input is a stream (which one worker at a time serves), no
+  /// more than there are inputs. If none can be started, `take` decodes on the calling thread.
   func start(threads count: Int) {
     let count = sources.contains(where: { !$0.isStream }) ? count : min(count, sources.count)
     // Workers leave stop signals to the engine thread: it notices the flag promptly, and no
