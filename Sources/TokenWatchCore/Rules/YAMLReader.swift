@@ -81,15 +81,6 @@ private enum YAMLByte {
       return false
     }
   }
-
-  static func hexValue(_ byte: UInt8) -> UInt32? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
-    default: return nil
-    }
-  }
 }
 
 /// One physical line of the source, without its line break.
@@ -696,8 +687,8 @@ private struct YAMLSubsetParser {
   func hexNumber(_ line: Int, _ offset: Int, digits: Int) -> UInt32? {
     var value: UInt32 = 0
     for index in offset..<(offset + digits) {
-      guard let byte = byte(line, index), let digit = YAMLByte.hexValue(byte) else { return nil }
-      value = value << 4 | digit
+      guard let byte = byte(line, index), let digit = hexNibble(byte) else { return nil }
+      value = value << 4 | UInt32(digit)
     }
     return value
   }

@@ -11,6 +11,8 @@ enum TableHash {
   private static let p0: UInt64 = 0xa076_1d64_78bd_642f
   private static let p1: UInt64 = 0xe703_7ed1_a0b4_28db
   private static let p2: UInt64 = 0x8ebc_6af0_9c88_c6e3
+  /// Where every hash starts: the seed, mixed once.
+  private static let start = seed ^ mix(seed ^ p0, p1)
 
   static func hash(_ string: String) -> UInt64 {
     if let hashed = string.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hashed }
@@ -25,7 +27,7 @@ enum TableHash {
 
   static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     let n = bytes.count
-    var state = seed ^ mix(seed ^ p0, p1)
+    var state = start
     let a: UInt64
     let b: UInt64
     if n <= 16 {
