@@ -54,21 +54,27 @@ public struct TravelDetector: Detector {
   }
 
   private func check(_ trail: [GeoPoint], _ point: GeoPoint, subject: FindingSubject, severity: Severity) -> Finding? {
-    var worst: (anchor: GeoPoint, km: Double, hours: Double, speed: Double)?
-    for anchor in trail.reversed() where point.time - anchor.time <= lookback && anchor.time <= point.time {
+    var worst: (index: Int, km: Double, hours: Double, speed: Double)?
+    // Newest first, reading only the numbers: copying each point would retain its three strings.
+    var index = trail.count
+    while index > 0 {
+      index -= 1
+      let (time, latitude, longitude) = (trail[index].time, trail[index].latitude, trail[index].longitude)
+      guard point.time - time <= lookback && time <= point.time else { continue }
       // Most sightings are near the last ones: no need for the trigonometry to know they are.
-      guard kilometreBounds(anchor.latitude, anchor.longitude, point.latitude, point.longitude).upper - 2 * geoError >= minDistance else { continue }
-      let km = haversineKilometres(anchor.latitude, anchor.longitude, point.latitude, point.longitude)
+      guard kilometreBounds(latitude, longitude, point.latitude, point.longitude).upper - 2 * geoError >= minDistance else { continue }
+      let km = haversineKilometres(latitude, longitude, point.latitude, point.longitude)
       let feasibleKm = km - 2 * geoError
       guard feasibleKm >= minDistance else { continue }
-      let hours = Double((point.time - anchor.time).millis) / 3_600_000
+      let hours = Double((point.time - time).millis) / 3_600_000
       let speed = hours > 0 ? feasibleKm / hours : Double.infinity
-      if speed > maxSpeed, speed > (worst?.speed ?? 0) { worst = (anchor, km, hours, speed) }
+      if speed > maxSpeed, speed > (worst?.speed ?? 0) { worst = (index, km, hours, speed) }
     }
     guard let worst else { return nil }
+    let anchor = trail[worst.index]
     var evidence = EvidenceBuilder()
     evidence.add("scope", subject.kind)
-    evidence.add("from", worst.anchor.evidence)
+    evidence.add("from", anchor.evidence)
     evidence.add("to", point.evidence)
     evidence.add("km", worst.km, decimals: 0)
     evidence.add("minutes", worst.hours * 60, decimals: 1)
@@ -76,7 +82,7 @@ public struct TravelDetector: Detector {
     evidence.add("geo_error_km", geoError, decimals: 0)
     let place = { (p: GeoPoint) in p.city ?? p.country ?? "\(formatFixedCoordinate(p.latitude)),\(formatFixedCoordinate(p.longitude))" }
     let speedText = worst.speed.isFinite ? "\(Int(worst.speed)) km/h" : "at the same instant"
-    let summary = "same \(subject.kind) in \(place(worst.anchor)) and \(place(point)), \(Int(worst.km)) km apart in \(Int((worst.hours * 60).rounded())) min (\(speedText))"
+    let summary = "same \(subject.kind) in \(place(anchor)) and \(place(point)), \(Int(worst.km)) km apart in \(Int((worst.hours * 60).rounded())) min (\(speedText))"
     return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
   }
 

@@ -121,16 +121,18 @@ public struct Engine {
     let domainSlot = checkOutDomain(into: &context)
 
     var findings: [(CompiledRule, Finding)] = []
-    for detector in detectors {
-      if let finding = detector.evaluate(&context) { findings.append((detector.rule, finding)) }
+    // By index: `for detector in detectors` copies each existential out of the array first.
+    for i in detectors.indices {
+      if let finding = detectors[i].evaluate(&context) { findings.append((detectors[i].rule, finding)) }
     }
     Engine.applyFacts(to: &context)
 
-    if let slot = tokenSlot { tokens.put(context.token!, slot) }
-    if let slot = sessionSlot { sessions.put(context.session!, slot) }
-    if let slot = taskSlot { tasks.put(context.task!, slot) }
-    if let slot = domainSlot { domains.put(context.domain!, slot) }
-    var user = context.user
+    // Records are taken out of the context, not copied (a copy retains each array inside).
+    if let slot = tokenSlot { tokens.put(context.token.take()!, slot) }
+    if let slot = sessionSlot { sessions.put(context.session.take()!, slot) }
+    if let slot = taskSlot { tasks.put(context.task.take()!, slot) }
+    if let slot = domainSlot { domains.put(context.domain.take()!, slot) }
+    var user = context.user.take()
     for (rule, finding) in findings {
       emit(finding, rule: rule, event: context.event, userID: userID, user: &user, late: late, into: &output)
     }

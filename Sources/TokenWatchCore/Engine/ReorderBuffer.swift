@@ -2,7 +2,9 @@
 ///
 /// Items wait until the watermark — the newest time seen minus `maxDelay` — passes them. The
 /// heap holds only (time, tie-break, slot); items stay put in a slot array, so sifting moves 24
-/// bytes rather than whole events. The tie-break is a hash of the raw record, so two events with
+/// bytes rather than whole events. Keys that arrive in order (most of them: logs are written
+/// roughly in time order) skip the heap: they queue in `run`, already sorted, and the smaller of
+/// the run's first key and the heap's top comes out next. The tie-break is a hash of the raw record, so two events with
 /// the same timestamp come out in the same order whatever order they arrived in. An item older
 /// than the watermark when it arrives is late: it is released at once, flagged.
 public struct ReorderBuffer<Item> {
@@ -23,6 +25,9 @@ public struct ReorderBuffer<Item> {
   }
 
   var heap: [Key] = []
+  /// Keys in order, each not before the one ahead of it; the first is `run[runHead]`.
+  var run: [Key] = []
+  var runHead = 0
   var items: [Item?] = []
   var freeSlots: [Int32] = []
   public let maxDelay: Duration
@@ -43,7 +48,7 @@ public struct ReorderBuffer<Item> {
   }
 
   public var watermark: EventTime { newest - maxDelay }
-  public var count: Int { heap.count }
+  public var count: Int { heap.count + run.count - runHead }
 
   /// Adds an item; appends to `released` every item whose time the watermark has now passed.
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, into released: inout [Entry]) {
@@ -62,10 +67,10 @@ public struct ReorderBuffer<Item> {
       items.append(item)
     }
     insert(Key(time: time, tieBreak: tieBreak, slot: slot))
-    while let top = heap.first, top.time <= watermark {
+    while let top = peekMin(), top.time <= watermark {
       released.append(removeMin())
     }
-    while heap.count > maxItems {
+    while count > maxItems {
       // Full: the oldest goes now, and anything older that arrives later counts as late, just
       // as after a flush. Which item goes depends only on the input, so output stays the same.
       let entry = removeMin()
@@ -77,7 +82,7 @@ public struct ReorderBuffer<Item> {
 
   /// Releases everything, in order (end of input).
   public mutating func drain(into released: inout [Entry]) {
-    while !heap.isEmpty { released.append(removeMin()) }
+    while count > 0 { released.append(removeMin()) }
   }
 
   /// Releases everything now (a live stream went idle); later arrivals older than what was
@@ -92,6 +97,10 @@ public struct ReorderBuffer<Item> {
   }
 
   mutating func insert(_ key: Key) {
+    if run.count == runHead || !Self.precedes(key, run[run.count - 1]) {
+      run.append(key)
+      return
+    }
     heap.append(key)
     var child = heap.count - 1
     while child > 0 {
@@ -102,7 +111,36 @@ public struct ReorderBuffer<Item> {
     }
   }
 
+  /// The key that comes out next, without taking it.
+  private func peekMin() -> Key? {
+    let first = runHead < run.count ? run[runHead] : nil
+    guard let top = heap.first else { return first }
+    guard let first else { return top }
+    return Self.precedes(top, first) ? top : first
+  }
+
   private mutating func removeMin() -> Entry {
+    let top: Key
+    if runHead < run.count, heap.isEmpty || !Self.precedes(heap[0], run[runHead]) {
+      top = run[runHead]
+      runHead += 1
+      if runHead == run.count {
+        run.removeAll(keepingCapacity: true)
+        runHead = 0
+      } else if runHead >= 1024, runHead * 2 >= run.count {
+        // The taken keys are dropped once they are half the array: amortized O(1) per key.
+        run.removeFirst(runHead)
+        runHead = 0
+      }
+    } else {
+      top = removeHeapMin()
+    }
+    let item = items[Int(top.slot)].take()!
+    freeSlots.append(top.slot)
+    return Entry(time: top.time, tieBreak: top.tieBreak, item: item, late: false)
+  }
+
+  private mutating func removeHeapMin() -> Key {
     let top = heap[0]
     let last = heap.removeLast()
     if !heap.isEmpty {
@@ -119,8 +157,6 @@ public struct ReorderBuffer<Item> {
         parent = smallest
       }
     }
-    let item = items[Int(top.slot)].take()!
-    freeSlots.append(top.slot)
-    return Entry(time: top.time, tieBreak: top.tieBreak, item: item, late: false)
+    return top
   }
 }

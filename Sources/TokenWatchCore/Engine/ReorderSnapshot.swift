@@ -33,7 +33,7 @@ public struct ReorderSnapshot: Sendable, Equatable {
 extension ReorderBuffer {
   /// The buffer's state; `event` extracts the event from an item.
   public func snapshot(_ event: (Item) -> NormalizedEvent) -> ReorderSnapshot {
-    let pending = heap.sorted { ($0.time, $0.tieBreak) < ($1.time, $1.tieBreak) }.map { key in
+    let pending = (heap + run[runHead...]).sorted { ($0.time, $0.tieBreak) < ($1.time, $1.tieBreak) }.map { key in
       ReorderSnapshot.PendingEntry(time: key.time, tieBreak: key.tieBreak, event: event(items[Int(key.slot)]!))
     }
     return ReorderSnapshot(newest: newest, releasedUpTo: releasedUpTo, lateCount: lateCount, pending: pending)
@@ -44,13 +44,15 @@ extension ReorderBuffer {
   /// the watermark has passed, as it would have in the uninterrupted run.
   public mutating func restore(_ snapshot: ReorderSnapshot, _ item: (NormalizedEvent) -> Item) {
     heap = []
+    run = []
+    runHead = 0
     items = []
     freeSlots = []
     newest = snapshot.newest
     releasedUpTo = snapshot.releasedUpTo
     lateCount = snapshot.lateCount
     let ordered = snapshot.pending.sorted { ($0.time, $0.tieBreak) < ($1.time, $1.tieBreak) }
-    heap.reserveCapacity(ordered.count)
+    run.reserveCapacity(ordered.count)
     items.reserveCapacity(ordered.count)
     for entry in ordered {
       items.append(item(entry.event))

@@ -96,7 +96,7 @@ public struct KeyedStore<Record: StateRecord> {
     return record
   }
 
-  public mutating func put(_ record: Record, _ slot: Int) { slots[slot].record = record }
+  public mutating func put(_ record: consuming Record, _ slot: Int) { slots[slot].record = record }
 
   /// `touch` and `take` together: the record for `key`, taken out of its slot to be put back.
   public mutating func checkOut(_ key: String, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {

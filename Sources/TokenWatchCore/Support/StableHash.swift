@@ -1,4 +1,4 @@
-/// FNV-1a, 64 bit. Swift's `Hasher` is seeded per process, so anything that must be the same from
+/// FNV-1a, 64 bit (raw byte runs: a wyhash-style mix, see `combine(bytes:)`). Swift's `Hasher` is seeded per process, so anything that must be the same from
 /// run to run (alert ids, tie-breaks between equal timestamps, shard choice) hashes with this.
 public struct StableHash: Sendable {
   public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -9,21 +9,11 @@ public struct StableHash: Sendable {
     value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
   }
 
-  /// Hashes raw bytes eight at a time (a whole raw record per event, so this is on the hot path).
+  /// Hashes raw bytes 16 at a time with `TableHash`'s mix, from this hash's value instead of a
+  /// random seed (a whole raw record per event is hashed for its tie-break, so this is on the hot
+  /// path; FNV's one multiply per 8 bytes cost about four times as much).
   public mutating func combine(bytes: UnsafeRawBufferPointer) {
-    var i = 0
-    let count = bytes.count
-    while i + 8 <= count {
-      let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      value = (value ^ word) &* 0x0000_0100_0000_01b3
-      value ^= value >> 29
-      i += 8
-    }
-    while i < count {
-      combine(byte: bytes[i])
-      i += 1
-    }
-    value ^= UInt64(count)
+    value = TableHash.hash(bytes, from: value)
   }
 
   public mutating func combine(bytes: ArraySlice<UInt8>) {

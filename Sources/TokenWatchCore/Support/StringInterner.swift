@@ -162,13 +162,19 @@ public struct InternedStringMarks: Sendable {
 enum ExactString {
   /// Whether `a` and `b` have the same UTF-8 bytes (8 at a time).
   static func identical(_ a: String, _ b: String) -> Bool {
+    // The same two words are the same string: one storage (the decoder hands out repeated
+    // strings from its cache), or the same bytes held inline (up to 15). Most comparisons on the
+    // hot path are such hits, and reading the bytes costs several times more.
+    if MemoryLayout<String>.size == MemoryLayout<SIMD2<UInt64>>.size,
+      unsafeBitCast(a, to: SIMD2<UInt64>.self) == unsafeBitCast(b, to: SIMD2<UInt64>.self)
+    {
+      return true
+    }
     let count = a.utf8.count
     guard count == b.utf8.count else { return false }
     let compared = a.utf8.withContiguousStorageIfAvailable { x in
       b.utf8.withContiguousStorageIfAvailable { y in
         let (x, y) = (UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y))
-        // One storage (the decoder hands out repeated strings from its cache): nothing to compare.
-        if x.baseAddress == y.baseAddress { return true }
         var i = 0
         while i + 8 <= count {
           guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }

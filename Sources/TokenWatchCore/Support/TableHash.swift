@@ -25,9 +25,12 @@ enum TableHash {
     return UInt32(truncatingIfNeeded: h ^ h >> 32)
   }
 
-  static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+  static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { hash(bytes, from: start) }
+
+  /// The same mix from a given starting state: `StableHash` runs it from a fixed one.
+  static func hash(_ bytes: UnsafeRawBufferPointer, from initial: UInt64) -> UInt64 {
     let n = bytes.count
-    var state = start
+    var state = initial
     let a: UInt64
     let b: UInt64
     if n <= 16 {

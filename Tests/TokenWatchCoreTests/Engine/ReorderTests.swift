@@ -53,6 +53,56 @@ import Testing
     #expect(buffer.lateCount == 1)
   }
 
+  /// Keys that arrive in order queue apart from the heap; the two must still give one order,
+  /// including equal times, a snapshot taken midway, and the cap releasing early.
+  @Test(arguments: [1, 2, 3, 4, 5, 6])
+  func inOrderAndOutOfOrderArrivalsReleaseInKeyOrder(seed: UInt64) {
+    var random = SeededGenerator(seed: seed)
+    var keys: [(time: Int64, tieBreak: UInt64)] = []
+    var clock: Int64 = 0
+    for _ in 0..<3_000 {
+      // Mostly forward in small steps (often equal), sometimes up to 9 minutes back.
+      let step = Int64(random.next() % 4) * 1_000
+      clock += step
+      let back = random.next() % 5 == 0 ? Int64(random.next() % 540_000) : 0
+      keys.append((clock - back, random.next() % 8))
+    }
+    for maxItems in [1_000_000, 40] {
+      var buffer = ReorderBuffer<Int>(maxDelay: .minutes(10), maxItems: maxItems)
+      var out: [ReorderBuffer<Int>.Entry] = []
+      for (i, key) in keys.enumerated() {
+        buffer.push(i, time: EventTime(millis: key.time), tieBreak: key.tieBreak, into: &out)
+        if i == keys.count / 2 {
+          // A restored copy of the buffer carries on exactly as the original.
+          var copy = ReorderBuffer<Int>(maxDelay: .minutes(10), maxItems: maxItems)
+          let snapshot = buffer.snapshot { _ in NormalizedEvent(time: EventTime(millis: 0), format: .native, sourceDetail: "", kind: .other) }
+          copy.restore(snapshot) { _ in -1 }
+          #expect(copy.count == buffer.count)
+          var fromCopy: [ReorderBuffer<Int>.Entry] = []
+          copy.drain(into: &fromCopy)
+          var original = buffer
+          var fromOriginal: [ReorderBuffer<Int>.Entry] = []
+          original.drain(into: &fromOriginal)
+          #expect(fromCopy.map { [$0.time.millis, Int64(bitPattern: $0.tieBreak)] } == fromOriginal.map { [$0.time.millis, Int64(bitPattern: $0.tieBreak)] })
+        }
+      }
+      buffer.drain(into: &out)
+      #expect(out.count == keys.count)
+      #expect(Set(out.map(\.item)).count == keys.count)
+      // Released in key order, except late items and what the cap let go early, which leave at once.
+      let inOrder = out.filter { !$0.late }
+      if maxItems > keys.count {
+        #expect(buffer.overflowCount == 0)
+        for (a, b) in zip(inOrder, inOrder.dropFirst()) {
+          #expect((a.time.millis, a.tieBreak) <= (b.time.millis, b.tieBreak))
+        }
+      } else {
+        #expect(buffer.overflowCount > 0)
+      }
+      #expect(out.filter(\.late).count == buffer.lateCount)
+    }
+  }
+
   @Test func aMergerSharesItsCapAmongInputs() {
     var merger = StreamMerger<Int>(inputs: 2, maxDelay: .minutes(10), maxItems: 4)
     for i in 0..<5 { merger.push(i, time: EventTime(millis: 0), tieBreak: UInt64(i), input: 0) }
