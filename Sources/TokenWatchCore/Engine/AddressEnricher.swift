@@ -9,7 +9,8 @@ struct AddressEnricher {
     init() {}
   }
 
-  var prefixes: KeyedStore<Info>
+  /// By /24 or /48 (`PackedNetworkKey(prefixOf:)`), never by ASN.
+  var prefixes: KeyedStore<PackedNetworkKey, Info>
 
   init(limit: StatePolicy.Limit) {
     prefixes = KeyedStore(maxEntries: limit.maxEntries, ttl: limit.ttl)
@@ -24,7 +25,7 @@ struct AddressEnricher {
   /// Learns from `event` or completes it; `address` is its already parsed IP.
   mutating func enrich(_ event: inout NormalizedEvent, address: IPAddress?) {
     guard let address else { return }
-    let key = address.networkPrefix.prefixDescription
+    let key = PackedNetworkKey(prefixOf: address)
     if let asn = event.asn, asn != 0 {
       let slot = prefixes.touch(key, at: event.time).slot
       prefixes[slot].asn = asn

@@ -8,11 +8,11 @@ public struct Engine {
   private let detectors: [any Detector]
   private let scorer: RiskScorer
 
-  var tokens: KeyedStore<TokenRecord>
-  var sessions: KeyedStore<SessionRecord>
-  var users: KeyedStore<UserRecord>
-  var tasks: KeyedStore<TaskRecord>
-  var domains: KeyedStore<DomainRecord>
+  var tokens: KeyedStore<String, TokenRecord>
+  var sessions: KeyedStore<String, SessionRecord>
+  var users: KeyedStore<String, UserRecord>
+  var tasks: KeyedStore<String, TaskRecord>
+  var domains: KeyedStore<String, DomainRecord>
   var suppression: [String: SuppressionWindow] = [:]
   var addresses: AddressEnricher
   /// The strings that token and session records hold by number (users, sessions, tasks, the

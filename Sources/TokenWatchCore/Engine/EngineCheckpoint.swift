@@ -181,14 +181,39 @@ extension Engine {
   }
 }
 
-extension KeyedStore {
+/// Keys as a checkpoint holds them: text, whatever form the store keeps them in.
+protocol CheckpointKey: StoreKey {
+  var checkpointText: String { get }
+  init?(checkpointText: String)
+}
+
+extension String: CheckpointKey {
+  var checkpointText: String { self }
+  init?(checkpointText: String) { self = checkpointText }
+}
+
+extension PackedNetworkKey: CheckpointKey {
+  /// `203.0.113.0/24` or `2001:db8::/48` (`IPAddress.prefixDescription`), as the address
+  /// enricher's keys were before they were packed, so older checkpoints read the same.
+  var checkpointText: String { key.description }
+
+  init?(checkpointText text: String) {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let address = IPAddress(String(parts[0])), address == address.networkPrefix,
+      parts[1] == (address.isIPv4 ? "24" : "48")
+    else { return nil }
+    self.init(prefixOf: address)
+  }
+}
+
+extension KeyedStore where Key: CheckpointKey {
   /// Entries from least to most recently seen (key, last seen, record), then the eviction and
   /// expiration counters.
   func writeCheckpoint(to w: inout CheckpointWriter, record writeRecord: (Record, inout CheckpointWriter) -> Void) {
     w.count(count)
     var i = oldest
     while i >= 0 {
-      w.uniqueString(slots[Int(i)].key)
+      w.uniqueString(slots[Int(i)].key.checkpointText)
       w.write(slots[Int(i)].lastSeen)
       writeRecord(slots[Int(i)].record, &w)
       i = slots[Int(i)].newer
@@ -208,11 +233,14 @@ extension KeyedStore {
     let n = try r.count(minimumElementBytes: 3)
     for _ in 0..<n {
       let at = r.position
-      let key = try r.string()
+      let text = try r.string()
+      guard let key = Key(checkpointText: text) else {
+        throw CheckpointError(.corrupt, "checkpoint is corrupt: key \"\(text)\" in \(what) at byte \(at) is not a valid key", offset: at)
+      }
       let lastSeen: EventTime = try r.read()
       let record = try readRecord(&r)
       guard slot(of: key) == nil else {
-        throw CheckpointError(.corrupt, "checkpoint is corrupt: key \"\(key)\" appears twice in \(what) at byte \(at)", offset: at)
+        throw CheckpointError(.corrupt, "checkpoint is corrupt: key \"\(text)\" appears twice in \(what) at byte \(at)", offset: at)
       }
       let slot = touch(key, at: lastSeen).slot
       put(record, slot)
@@ -224,7 +252,7 @@ extension KeyedStore {
   }
 }
 
-extension KeyedStore where Record: CheckpointCodable {
+extension KeyedStore where Key: CheckpointKey, Record: CheckpointCodable {
   func writeCheckpoint(to w: inout CheckpointWriter) {
     writeCheckpoint(to: &w) { record, w in record.write(to: &w) }
   }
@@ -234,7 +262,7 @@ extension KeyedStore where Record: CheckpointCodable {
   }
 }
 
-extension KeyedStore where Record: InternedCheckpointCodable {
+extension KeyedStore where Key: CheckpointKey, Record: InternedCheckpointCodable {
   func writeCheckpoint(to w: inout CheckpointWriter, strings: StringInterner) {
     writeCheckpoint(to: &w) { record, w in record.write(to: &w, strings: strings) }
   }

@@ -6,21 +6,37 @@ public protocol StateRecord {
   init()
 }
 
+/// What a `KeyedStore` is keyed by: hashed for its index (`SlotIndex`) and compared exactly.
+public protocol StoreKey {
+  /// What a free slot holds (it keeps no storage alive).
+  static var vacant: Self { get }
+  /// The 32 bits a `SlotIndex` keeps (seeded per process: see `TableHash`).
+  var tableHash: UInt32 { get }
+  func isSame(as other: Self) -> Bool
+}
+
+/// Ids and names, by their exact UTF-8 bytes.
+extension String: StoreKey {
+  public static var vacant: String { "" }
+  public var tableHash: UInt32 { SlotIndex.hash(self) }
+  public func isSame(as other: String) -> Bool { ExactString.identical(self, other) }
+}
+
 /// A bounded map from key to record: at most `maxEntries` records, each dropped once it has not
 /// been seen for `ttl` of event time, least recently seen first when full. Slots live in one
 /// array linked into a recency list by index, so touching a key is a hash lookup and two
 /// pointer swaps, and expiry walks from the stale end only.
 ///
-/// Keys are compared by their exact UTF-8 bytes, as identity providers compare ids and names:
-/// `String`'s `==` would make "\u{212A}im" (KELVIN SIGN) and "Kim" one user, so one account could
+/// String keys (ids and names) are compared by their exact UTF-8 bytes, as identity providers
+/// compare them: `String`'s `==` would make "\u{212A}im" (KELVIN SIGN) and "Kim" one user, so one account could
 /// teach another's baseline.
 ///
 /// Memory is what bounds the token store (millions of entries), so each key is kept once, in
 /// its slot, the index holds only hashes and slot numbers (see `SlotIndex`), and the slots grow
 /// a page at a time (see `PagedArray`). Nothing is reserved up front.
-public struct KeyedStore<Record: StateRecord> {
+public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   struct Slot {
-    var key: String
+    var key: Key
     var record: Record
     var lastSeen: EventTime
     var newer: Int32  // towards the most recently seen; `freeSlotMark` in a free slot
@@ -48,16 +64,16 @@ public struct KeyedStore<Record: StateRecord> {
 
   public var count: Int { index.count }
 
-  public func slot(of key: String) -> Int? { find(key, hash: SlotIndex.hash(key)).map(Int.init) }
+  public func slot(of key: Key) -> Int? { find(key, hash: key.tableHash).map(Int.init) }
 
-  private func find(_ key: String, hash: UInt32) -> Int32? {
-    index.find(hash: hash) { ExactString.identical(slots[Int($0)].key, key) }
+  private func find(_ key: Key, hash: UInt32) -> Int32? {
+    index.find(hash: hash) { slots[Int($0)].key.isSame(as: key) }
   }
 
   /// The slot for `key`, created if missing (evicting the least recently seen record when full),
   /// and marked as seen at `time`. `created` tells whether the record is new.
-  public mutating func touch(_ key: String, at time: EventTime) -> (slot: Int, created: Bool) {
-    let hash = SlotIndex.hash(key)
+  public mutating func touch(_ key: Key, at time: EventTime) -> (slot: Int, created: Bool) {
+    let hash = key.tableHash
     if let existing = find(key, hash: hash) {
       let i = Int(existing)
       if time > slots[i].lastSeen { slots[i].lastSeen = time }
@@ -99,7 +115,7 @@ public struct KeyedStore<Record: StateRecord> {
   public mutating func put(_ record: consuming Record, _ slot: Int) { slots[slot].record = record }
 
   /// `touch` and `take` together: the record for `key`, taken out of its slot to be put back.
-  public mutating func checkOut(_ key: String, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
+  public mutating func checkOut(_ key: Key, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
     let (slot, created) = touch(key, at: time)
     return (slot, take(slot), created)
   }
@@ -118,7 +134,7 @@ public struct KeyedStore<Record: StateRecord> {
   }
 
   /// Keys and records, ordered by key so that anything derived from them is deterministic.
-  public func sortedEntries() -> [(key: String, record: Record, lastSeen: EventTime)] {
+  public func sortedEntries() -> [(key: Key, record: Record, lastSeen: EventTime)] where Key: Comparable {
     slots.filter { $0.newer != freeSlotMark }.sorted { $0.key < $1.key }.map { ($0.key, $0.record, $0.lastSeen) }
   }
 
@@ -129,9 +145,9 @@ public struct KeyedStore<Record: StateRecord> {
 
   private mutating func remove(_ i: Int32) {
     unlink(i)
-    index.remove(hash: SlotIndex.hash(slots[Int(i)].key), slot: i)
+    index.remove(hash: slots[Int(i)].key.tableHash, slot: i)
     slots[Int(i)].record = Record()
-    slots[Int(i)].key = ""
+    slots[Int(i)].key = .vacant
     slots[Int(i)].newer = freeSlotMark
     freeSlots.append(i)
   }

@@ -56,3 +56,11 @@ struct PackedNetworkKey: Equatable, Sendable {
     }
   }
 }
+
+/// The address enricher keys its prefixes by these: 8 bytes, hashed in one multiply, where a
+/// `String` key was written out, hashed and compared byte by byte for every event.
+extension PackedNetworkKey: StoreKey {
+  static var vacant: PackedNetworkKey { .none }
+  var tableHash: UInt32 { TableHash.hash32(bits) }
+  func isSame(as other: PackedNetworkKey) -> Bool { bits == other.bits }
+}

@@ -25,6 +25,12 @@ enum TableHash {
     return UInt32(truncatingIfNeeded: h ^ h >> 32)
   }
 
+  /// A number's 32 bits for a `SlotIndex`: one multiply, seeded like the rest.
+  static func hash32(_ value: UInt64) -> UInt32 {
+    let h = mix(value ^ p1, start ^ p2)
+    return UInt32(truncatingIfNeeded: h ^ h >> 32)
+  }
+
   static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { hash(bytes, from: start) }
 
   /// The same mix from a given starting state: `StableHash` runs it from a fixed one.

@@ -637,7 +637,7 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
     #expect(restored.tokens.maxEntries == 100)
     #expect(restored.tokens.evictions == before.tokens.evictions + tokens - 100)
     // The survivors are the 100 most recently seen, in the same recency order.
-    func recency(_ store: KeyedStore<TokenRecord>) -> [String] {
+    func recency(_ store: KeyedStore<String, TokenRecord>) -> [String] {
       var keys: [String] = []
       var i = store.oldest
       while i >= 0 { keys.append(store.slots[Int(i)].key); i = store.slots[Int(i)].newer }

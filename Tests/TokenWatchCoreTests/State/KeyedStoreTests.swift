@@ -5,7 +5,7 @@ struct Counter: StateRecord { var n = 0 }
 
 @Suite struct KeyedStoreTests {
   @Test func evictsTheLeastRecentlySeenWhenFull() {
-    var store = KeyedStore<Counter>(maxEntries: 2, ttl: .days(1))
+    var store = KeyedStore<String, Counter>(maxEntries: 2, ttl: .days(1))
     _ = store.touch("a", at: EventTime(millis: 1))
     _ = store.touch("b", at: EventTime(millis: 2))
     _ = store.touch("a", at: EventTime(millis: 3))  // a is now the most recent
@@ -16,7 +16,7 @@ struct Counter: StateRecord { var n = 0 }
   }
 
   @Test func expiresIdleRecordsByEventTime() {
-    var store = KeyedStore<Counter>(maxEntries: 10, ttl: .minutes(10))
+    var store = KeyedStore<String, Counter>(maxEntries: 10, ttl: .minutes(10))
     for (i, key) in ["a", "b", "c"].enumerated() { _ = store.touch(key, at: EventTime(millis: Int64(i) * 300_000)) }
     #expect(store.expire(now: EventTime(millis: 16 * 60_000)) == 2)
     #expect(store.count == 1)
@@ -24,7 +24,7 @@ struct Counter: StateRecord { var n = 0 }
   }
 
   @Test func recordsSurviveTakeAndPut() {
-    var store = KeyedStore<Counter>(maxEntries: 10, ttl: .days(1))
+    var store = KeyedStore<String, Counter>(maxEntries: 10, ttl: .days(1))
     let (slot, created) = store.touch("a", at: EventTime(millis: 0))
     #expect(created)
     var record = store.take(slot)
@@ -36,7 +36,7 @@ struct Counter: StateRecord { var n = 0 }
   /// Random operations against a plain model of the same policy.
   @Test func matchesAReferenceModel() {
     var rng = SplitMix(seed: 7)
-    var store = KeyedStore<Counter>(maxEntries: 8, ttl: .minutes(5))
+    var store = KeyedStore<String, Counter>(maxEntries: 8, ttl: .minutes(5))
     var model: [(key: String, seen: Int64)] = []
     var now: Int64 = 0
     for _ in 0..<5000 {
@@ -60,7 +60,7 @@ struct Counter: StateRecord { var n = 0 }
   /// (which decides eviction) matches the model throughout.
   @Test func manyKeysWithEvictionExpiryAndSlotReuse() throws {
     var rng = SplitMix(seed: 11)
-    var store = KeyedStore<Counter>(maxEntries: 500, ttl: .minutes(5))
+    var store = KeyedStore<String, Counter>(maxEntries: 500, ttl: .minutes(5))
     var model: [(key: String, seen: Int64)] = []
     var now: Int64 = 0
     var created = 0
@@ -108,7 +108,7 @@ struct Counter: StateRecord { var n = 0 }
   /// `String`'s `==` calls equal (canonical equivalence) are different users or tokens, so one
   /// account cannot teach another's baseline. The same spelling is one key, ASCII or not.
   @Test func keysAreTheirExactBytes() {
-    var store = KeyedStore<Counter>(maxEntries: 10, ttl: .days(1))
+    var store = KeyedStore<String, Counter>(maxEntries: 10, ttl: .days(1))
     #expect("\u{212A}im" == "Kim" && "caf\u{E9}" == "cafe\u{301}")
     let kim = store.touch("Kim", at: EventTime(millis: 0))
     let kelvin = store.touch("\u{212A}im", at: EventTime(millis: 1))
@@ -126,8 +126,8 @@ struct Counter: StateRecord { var n = 0 }
   /// What a tracked token costs: its slot (key, record, recency links) is most of it. Printed
   /// for the record; the bound catches a field that would undo the compact layout.
   @Test func tokenSlotsStayCompact() {
-    let token = MemoryLayout<KeyedStore<TokenRecord>.Slot>.stride
-    let session = MemoryLayout<KeyedStore<SessionRecord>.Slot>.stride
+    let token = MemoryLayout<KeyedStore<String, TokenRecord>.Slot>.stride
+    let session = MemoryLayout<KeyedStore<String, SessionRecord>.Slot>.stride
     print("stride: token slot \(token) B (record \(MemoryLayout<TokenRecord>.stride)), session slot \(session) B, baseline \(MemoryLayout<NetworkBaseline>.size) B")
     #expect(token <= 160)
     #expect(session <= 160)
