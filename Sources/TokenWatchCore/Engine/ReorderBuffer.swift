@@ -8,7 +8,7 @@
 /// the same timestamp come out in the same order whatever order they arrived in. An item older
 /// than the watermark when it arrives is late: it is released at once, flagged.
 public struct ReorderBuffer<Item> {
-  /// About 450 bytes an event in memory, so the default window holds at most ~450 MB.
+  /// About 490 bytes an event in memory, so the default window holds at most ~490 MB.
   public static var defaultMaxItems: Int { 1_000_000 }
 
   public struct Entry {
