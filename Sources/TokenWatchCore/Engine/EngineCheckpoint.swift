@@ -197,12 +197,13 @@ extension PackedNetworkKey: CheckpointKey {
   /// enricher's keys were before they were packed, so older checkpoints read the same.
   var checkpointText: String { key.description }
 
+  /// Exactly the texts `checkpointText` writes: a /24 or /48 with no host bits, spelled as
+  /// `prefixDescription` spells it.
   init?(checkpointText text: String) {
-    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, let address = IPAddress(String(parts[0])), address == address.networkPrefix,
-      parts[1] == (address.isIPv4 ? "24" : "48")
+    guard let block = CIDRBlock(text), block.bits == (block.network.isIPv4 ? 96 + 24 : 48),
+      block.network.prefixDescription == text
     else { return nil }
-    self.init(prefixOf: address)
+    self.init(prefixOf: block.network)
   }
 }
 

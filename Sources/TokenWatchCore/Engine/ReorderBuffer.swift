@@ -4,9 +4,10 @@
 /// heap holds only (time, tie-break, slot); items stay put in a slot array, so sifting moves 24
 /// bytes rather than whole events. Keys that arrive in order (most of them: logs are written
 /// roughly in time order) skip the heap: they queue in `run`, already sorted, and the smaller of
-/// the run's first key and the heap's top comes out next. The tie-break is a hash of the raw record, so two events with
-/// the same timestamp come out in the same order whatever order they arrived in. An item older
-/// than the watermark when it arrives is late: it is released at once, flagged.
+/// the run's first key and the heap's top comes out next. The tie-break is a hash of the raw
+/// record, so two events with the same timestamp come out in the same order whatever order they
+/// arrived in. An item older than the watermark when it arrives is late: it is released at once,
+/// flagged.
 public struct ReorderBuffer<Item> {
   /// About 490 bytes an event in memory, so the default window holds at most ~490 MB.
   public static var defaultMaxItems: Int { 1_000_000 }
@@ -111,33 +112,38 @@ public struct ReorderBuffer<Item> {
     }
   }
 
+  /// Whether the next key out is the run's first (else the heap's top); nil when both are empty.
+  /// Equal keys leave the run first.
+  private var nextIsInRun: Bool? {
+    let runHasKeys = runHead < run.count
+    guard let top = heap.first else { return runHasKeys ? true : nil }
+    return runHasKeys && !Self.precedes(top, run[runHead])
+  }
+
   /// The key that comes out next, without taking it.
   private func peekMin() -> Key? {
-    let first = runHead < run.count ? run[runHead] : nil
-    guard let top = heap.first else { return first }
-    guard let first else { return top }
-    return Self.precedes(top, first) ? top : first
+    nextIsInRun.map { $0 ? run[runHead] : heap[0] }
   }
 
   private mutating func removeMin() -> Entry {
-    let top: Key
-    if runHead < run.count, heap.isEmpty || !Self.precedes(heap[0], run[runHead]) {
-      top = run[runHead]
-      runHead += 1
-      if runHead == run.count {
-        run.removeAll(keepingCapacity: true)
-        runHead = 0
-      } else if runHead >= 1024, runHead * 2 >= run.count {
-        // The taken keys are dropped once they are half the array: amortized O(1) per key.
-        run.removeFirst(runHead)
-        runHead = 0
-      }
-    } else {
-      top = removeHeapMin()
-    }
+    let top = nextIsInRun! ? removeRunFirst() : removeHeapMin()
     let item = items[Int(top.slot)].take()!
     freeSlots.append(top.slot)
     return Entry(time: top.time, tieBreak: top.tieBreak, item: item, late: false)
+  }
+
+  private mutating func removeRunFirst() -> Key {
+    let first = run[runHead]
+    runHead += 1
+    if runHead == run.count {
+      run.removeAll(keepingCapacity: true)
+      runHead = 0
+    } else if runHead >= 1024, runHead * 2 >= run.count {
+      // The taken keys are dropped once they are half the array: amortized O(1) per key.
+      run.removeFirst(runHead)
+      runHead = 0
+    }
+    return first
   }
 
   private mutating func removeHeapMin() -> Key {

@@ -18,7 +18,7 @@ public protocol StoreKey {
 /// Ids and names, by their exact UTF-8 bytes.
 extension String: StoreKey {
   public static var vacant: String { "" }
-  public var tableHash: UInt32 { SlotIndex.hash(self) }
+  public var tableHash: UInt32 { TableHash.hash32(self) }
   public func isSame(as other: String) -> Bool { ExactString.identical(self, other) }
 }
 
@@ -28,8 +28,8 @@ extension String: StoreKey {
 /// pointer swaps, and expiry walks from the stale end only.
 ///
 /// String keys (ids and names) are compared by their exact UTF-8 bytes, as identity providers
-/// compare them: `String`'s `==` would make "\u{212A}im" (KELVIN SIGN) and "Kim" one user, so one account could
-/// teach another's baseline.
+/// compare them: `String`'s `==` would make "\u{212A}im" (KELVIN SIGN) and "Kim" one user, so
+/// one account could teach another's baseline.
 ///
 /// Memory is what bounds the token store (millions of entries), so each key is kept once, in
 /// its slot, the index holds only hashes and slot numbers (see `SlotIndex`), and the slots grow

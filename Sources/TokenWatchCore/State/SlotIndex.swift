@@ -10,8 +10,6 @@ struct SlotIndex {
   private var buckets: [UInt64] = []
   private(set) var count = 0
 
-  static func hash(_ key: String) -> UInt32 { TableHash.hash32(key) }
-
   private static func bucket(hash: UInt32, slot: Int32) -> UInt64 { UInt64(hash) << 32 | UInt64(UInt32(slot) + 1) }
 
   /// The slot of the entry with `hash` for which `isKey` is true.

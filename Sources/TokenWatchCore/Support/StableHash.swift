@@ -1,5 +1,6 @@
-/// FNV-1a, 64 bit (raw byte runs: a wyhash-style mix, see `combine(bytes:)`). Swift's `Hasher` is seeded per process, so anything that must be the same from
-/// run to run (alert ids, tie-breaks between equal timestamps, shard choice) hashes with this.
+/// FNV-1a, 64 bit (raw byte runs: a wyhash-style mix, see `combine(bytes:)`). Swift's `Hasher`
+/// is seeded per process, so anything that must be the same from run to run (alert ids,
+/// tie-breaks between equal timestamps, shard choice) hashes with this.
 public struct StableHash: Sendable {
   public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 

@@ -54,7 +54,7 @@ public struct StringInterner: Sendable {
     } else {
       recent = Array(repeating: 0, count: 1 << Self.recentSlotBits)
     }
-    let hash = SlotIndex.hash(string)
+    let hash = string.tableHash
     let number: UInt32
     if let found = numbers.find(hash: hash, where: { ExactString.identical(strings[Int($0)], string) }) {
       number = UInt32(found) + 1
@@ -126,7 +126,7 @@ public struct StringInterner: Sendable {
     for index in strings.indices {
       let id = InternedString(raw: UInt32(index + 1))
       guard !marks.contains(id), !alreadyFree.contains(id) else { continue }
-      numbers.remove(hash: SlotIndex.hash(strings[index]), slot: Int32(index))
+      numbers.remove(hash: strings[index].tableHash, slot: Int32(index))
       strings[index] = ""
       freed.append(id.raw)
     }

@@ -20,16 +20,12 @@ enum TableHash {
   }
 
   /// The 32 bits a `SlotIndex` keeps.
-  static func hash32(_ string: String) -> UInt32 {
-    let h = hash(string)
-    return UInt32(truncatingIfNeeded: h ^ h >> 32)
-  }
+  static func hash32(_ string: String) -> UInt32 { fold(hash(string)) }
 
   /// A number's 32 bits for a `SlotIndex`: one multiply, seeded like the rest.
-  static func hash32(_ value: UInt64) -> UInt32 {
-    let h = mix(value ^ p1, start ^ p2)
-    return UInt32(truncatingIfNeeded: h ^ h >> 32)
-  }
+  static func hash32(_ value: UInt64) -> UInt32 { fold(mix(value ^ p1, start ^ p2)) }
+
+  @inline(__always) private static func fold(_ h: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: h ^ h >> 32) }
 
   static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { hash(bytes, from: start) }
 

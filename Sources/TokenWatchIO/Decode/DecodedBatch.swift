@@ -108,10 +108,6 @@ extension EventSource {
         batch.readError = reader.readError
         return
       }
-      if case .idle = line {
-        // Nothing arrived for a while: hand over what there is and let the thread look around.
-        return
-      }
       if !decodeStep(line, with: decoder, reporter: reporter, into: &batch) { return }
     }
   }
@@ -168,12 +164,13 @@ extension EventSource {
     }
   }
 
-  /// One line made into one step, as `readNext` makes it. False after a `--strict-input` failure:
-  /// the batch ends there, as the engine thread will stop at that step.
+  /// One line made into one step, as `readNext` makes it. False when the batch ends here: after a
+  /// `--strict-input` failure (the engine thread will stop at that step), or when nothing arrived
+  /// for a while (hand over what there is and let the thread look around; no step is made).
   private func decodeStep(_ line: LineReader.Line, with decoder: RecordDecoder, reporter: InputReporter, into batch: inout DecodedBatch) -> Bool {
     switch line {
     case .idle:
-      return true
+      return false
     case .oversized(let number, let bytes):
       decoder.reportOversized(name, line: number, bytes: bytes, limit: reader.maxLineBytes)
     case .text(let bytes, let number):
