@@ -346,9 +346,10 @@ final class EventLoop {
       }
       let peer = SocketAddresses.describe(&storage)?.text
       guard openCount < limits.maxConnections else {
-        Glibc.close(fd)
-        shared.update(listener) { $0.rejected += 1 }
+        // Said, then counted, then closed: whoever sees the close or the count finds the notice.
         refusedNotice.say(now, notice, "\(listeners[listener]): closed a new connection\(peer.map { " from " + $0 } ?? ""): \(limits.maxConnections) connections are open, the maximum")
+        shared.update(listener) { $0.rejected += 1 }
+        Glibc.close(fd)
         continue
       }
       connectionsPerListener[listener] += 1
@@ -377,12 +378,13 @@ final class EventLoop {
     let fd = shared.state.withLock { state in
       state.listeners[listener].fd >= 0 ? LinuxSockets.accept(state.listeners[listener].fd, nil, nil) : -1
     }
+    // Said, then counted, then closed, as for a connection over the limit.
+    refusedNotice.say(now, notice, "\(listeners[listener]): closed a new connection: out of file descriptors (raise `ulimit -n` or lower the connection limit)")
     if fd >= 0 {
-      Glibc.close(fd)
       shared.update(listener) { $0.rejected += 1 }
+      Glibc.close(fd)
     }
     reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
-    refusedNotice.say(now, notice, "\(listeners[listener]): closed a new connection: out of file descriptors (raise `ulimit -n` or lower the connection limit)")
   }
 
   /// One read per ready connection per turn: at most `readChunk` bytes.
