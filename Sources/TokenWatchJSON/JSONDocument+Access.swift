@@ -8,8 +8,7 @@ extension JSONDocument {
   /// The value of `key` in the object `ref`, or nil when `ref` is not an object or has no such key.
   /// With duplicate keys the last one wins, as in most JSON readers.
   public func member(_ ref: JSONRef, _ key: String) -> JSONRef? {
-    var key = key
-    return key.withUTF8 { member(ref, utf8: $0) }
+    key.utf8.span.withUnsafeBufferPointer { member(ref, utf8: $0) }
   }
 
   public func member(_ ref: JSONRef, utf8 key: UnsafeBufferPointer<UInt8>) -> JSONRef? {
@@ -123,8 +122,7 @@ extension JSONDocument {
   public func stringEquals(_ ref: JSONRef, _ literal: String) -> Bool {
     let node = nodes[Int(ref.index)]
     guard node.kind == .string else { return false }
-    var literal = literal
-    return literal.withUTF8 { keyEquals(Int(ref.index), $0) }
+    return literal.utf8.span.withUnsafeBufferPointer { keyEquals(Int(ref.index), $0) }
   }
 
   /// Runs `body` on the raw bytes of a value as written (strings without quotes and undecoded),

@@ -63,6 +63,6 @@ public final class JSONStringCache: @unchecked Sendable {
 
   private static func holds(_ string: String, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     guard string.utf8.count == count else { return false }
-    return string.utf8.withContiguousStorageIfAvailable { memoryEquals(bytes, $0.baseAddress, count) } ?? false
+    return string.utf8.span.withUnsafeBufferPointer { memoryEquals(bytes, $0.baseAddress, count) }
   }
 }

@@ -91,8 +91,7 @@ struct IssuerPattern {
   /// ASCII folds byte by byte; anything non-ASCII (an internationalised host name) is compared
   /// the slow way, with `String.lowercased()`.
   static func equalIgnoringCase(_ pattern: [UInt8], _ text: String) -> Bool {
-    var text = text
-    let ascii: Bool? = text.withUTF8 { bytes in
+    let ascii: Bool? = text.utf8.span.withUnsafeBufferPointer { bytes in
       if bytes.count == pattern.count {
         var i = 0
         while i < bytes.count, bytes[i] < 0x80, pattern[i] < 0x80 {
@@ -115,9 +114,9 @@ struct IssuerPattern {
 
 /// The domain of a UPN or e-mail address, lower-cased.
 func userDomain(_ upn: String?) -> String? {
-  guard var upn else { return nil }
+  guard let upn else { return nil }
   // On the UTF-8 bytes: this runs for every sign-in, and Character-level search is slow.
-  return upn.withUTF8 { bytes -> String? in
+  return upn.utf8.span.withUnsafeBufferPointer { bytes -> String? in
     var at = bytes.count - 1
     while at >= 0, bytes[at] != UInt8(ascii: "@") { at -= 1 }
     guard at >= 0, at + 1 < bytes.count else { return nil }

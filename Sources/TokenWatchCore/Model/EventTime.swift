@@ -30,8 +30,7 @@ public struct EventTime: Comparable, Hashable, Sendable, CustomStringConvertible
   /// Parses RFC 3339 / ISO 8601 date-times as logs write them: `T` or space, 0–9 fractional digits
   /// (kept to the millisecond), `Z`, `±hh:mm`, `±hhmm` or no zone (taken as UTC).
   public init?(rfc3339 text: String) {
-    var text = text
-    guard let value = text.withUTF8({ EventTime.parse($0) }) else { return nil }
+    guard let value = text.utf8.span.withUnsafeBufferPointer({ EventTime.parse($0) }) else { return nil }
     self = value
   }
 

@@ -199,9 +199,9 @@ struct FieldView<Field: RawRepresentable> where Field.RawValue == Int {
 /// Login names compare case-insensitively everywhere we read them; store them lower-cased.
 /// Returns the input untouched (no allocation) when it is already lower-case ASCII.
 func lowercasedLogin(_ login: String) -> String {
-  let needsLowering = login.utf8.withContiguousStorageIfAvailable { bytes in
+  let needsLowering = login.utf8.span.withUnsafeBufferPointer { bytes in
     bytes.contains { $0 >= 0x80 || ($0 &- UInt8(ascii: "A")) < 26 }
-  } ?? true
+  }
   return needsLowering ? login.lowercased() : login
 }
 

@@ -17,12 +17,16 @@ public struct IPAddress: Hashable, Sendable {
 
   public init?(_ text: String) {
     // On the UTF-8 bytes: `String.contains(_:)` walks Characters, ~2.7k instructions an event.
-    if text.utf8.contains(UInt8(ascii: ":")) {
+    // Borrowed through a span: `withContiguousStorageIfAvailable` retained the string's storage.
+    let (isV6, v4) = text.utf8.span.withUnsafeBufferPointer { bytes -> (Bool, UInt32?) in
+      bytes.contains(UInt8(ascii: ":")) ? (true, nil) : (false, IPAddress.parseV4(bytes))
+    }
+    if isV6 {
       guard let (h, l) = IPAddress.parseV6(Substring(text)) else { return nil }
       high = h
       low = l
     } else {
-      guard let v4 = IPAddress.parseV4(Substring(text)) else { return nil }
+      guard let v4 else { return nil }
       high = 0
       low = 0xFFFF_0000_0000 | UInt64(v4)
     }

@@ -75,8 +75,7 @@ public struct StringInterner: Sendable {
 
   /// Where `recent` keeps `string`: its length and its first and last 8 UTF-8 bytes, mixed.
   private static func recentSlot(of string: String) -> Int {
-    let mixed = string.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
-      let raw = UnsafeRawBufferPointer(bytes)
+    let mixed = string.utf8.span.withUnsafeBytes { raw -> UInt64 in
       let n = raw.count
       var head: UInt64 = 0
       var tail: UInt64 = 0
@@ -87,7 +86,7 @@ public struct StringInterner: Sendable {
         for i in 0..<n { head = head << 8 | UInt64(raw[i]) }
       }
       return (head ^ (tail << 29 | tail >> 35) ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15
-    } ?? UInt64(truncatingIfNeeded: string.hashValue)
+    }
     return Int(truncatingIfNeeded: mixed >> UInt64(64 - recentSlotBits))
   }
 

@@ -14,9 +14,10 @@ enum TableHash {
   /// Where every hash starts: the seed, mixed once.
   private static let start = seed ^ mix(seed ^ p0, p1)
 
+  /// Borrowed through a span: `withContiguousStorageIfAvailable` retained and released the
+  /// string's storage around every hash (an atomic pair each, on the engine thread's hot path).
   static func hash(_ string: String) -> UInt64 {
-    if let hashed = string.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hashed }
-    return Array(string.utf8).withUnsafeBytes { hash($0) }
+    string.utf8.span.withUnsafeBytes { hash($0) }
   }
 
   /// The 32 bits a `SlotIndex` keeps.
