@@ -254,6 +254,17 @@ public enum EntraSignInNormalizer: EventNormalizer {
     }
 
     var event = NormalizedEvent(time: time, format: .entra, sourceDetail: sourceDetail, kind: category.kind)
+    readFields(signIn, category: category, envelope: envelope, into: &event)
+    return event
+  }
+
+  /// Out of line and in place: an event built up field by field in the function that returns
+  /// it was copied whole (retaining every string) into the result and the original destroyed.
+  @inline(never)
+  private static func readFields(
+    _ signIn: FieldView<Field>, category: CategoryKind, envelope: (view: LenientView, kind: EnvelopeKind)?,
+    into event: inout NormalizedEvent
+  ) {
     event.actor = category.actor
     event.interactive = signIn.bool(.isInteractive) ?? category.interactive
 
@@ -325,7 +336,6 @@ public enum EntraSignInNormalizer: EventNormalizer {
     }
     event.trustedNetwork = signIn.bool(.isThroughGlobalSecureAccess) == true
       || hasTrustedNetwork(signIn.nested(.networkLocationDetails))
-    return event
   }
 
   /// A named location the tenant marked trusted. `namedNetwork` alone is not trust: any tenant

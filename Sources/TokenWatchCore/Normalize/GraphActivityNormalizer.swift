@@ -102,6 +102,14 @@ public enum GraphActivityNormalizer: EventNormalizer {
       throw NormalizeFailure(.invalid, "missing or invalid \(keys.timeGenerated)")
     }
     var event = NormalizedEvent(time: time, format: .graph, sourceDetail: "graph:MicrosoftGraphActivityLogs", kind: .access)
+    readFields(call, keys: keys, envelope: envelope, into: &event)
+    return event
+  }
+
+  /// Out of line and in place, like `EntraSignInNormalizer.readFields`: built up field by field
+  /// in the function returning it, the event was copied whole into the result.
+  @inline(never)
+  private static func readFields(_ call: FieldView<Field>, keys: Keys, envelope: LenientView?, into event: inout NormalizedEvent) {
     if let user = call.string(.userId) {
       event.user = user
       event.actor = .human
@@ -121,6 +129,5 @@ public enum GraphActivityNormalizer: EventNormalizer {
     if let status = call.int64(.responseStatusCode) {
       event.outcome = status < 400 ? .success : .failure
     }
-    return event
   }
 }

@@ -44,6 +44,14 @@ public enum NativeNormalizer: EventNormalizer {
     }
 
     var event = NormalizedEvent(time: time, format: .native, sourceDetail: "native:" + kind.rawValue, kind: kind)
+    try readFields(fields, into: &event)
+    return event
+  }
+
+  /// Out of line and in place, like `EntraSignInNormalizer.readFields`: built up field by field
+  /// in the function returning it, the event was copied whole into the result.
+  @inline(never)
+  private static func readFields(_ fields: Fields, into event: inout NormalizedEvent) throws(NormalizeFailure) {
     event.outcome = .success
     if let outcome = try fields.string("outcome") {
       switch outcome {
@@ -86,7 +94,6 @@ public enum NativeNormalizer: EventNormalizer {
       }
       event.tokenIssuedAt = parsed
     }
-    return event
   }
 
   /// Strict typed access: absent, null and "" give nil; a present value of the wrong type throws.

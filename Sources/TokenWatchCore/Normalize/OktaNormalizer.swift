@@ -35,6 +35,14 @@ public enum OktaNormalizer: EventNormalizer {
     }
     let meaning = classify(eventType)
     var event = NormalizedEvent(time: time, format: .okta, sourceDetail: "okta:" + eventType, kind: meaning.kind)
+    readFields(okta, meaning: meaning, into: &event)
+    return event
+  }
+
+  /// Out of line and in place, like `EntraSignInNormalizer.readFields`: built up field by field
+  /// in the function returning it, the event was copied whole into the result.
+  @inline(never)
+  private static func readFields(_ okta: LenientView, meaning: Meaning, into event: inout NormalizedEvent) {
     event.eventID = okta.string("uuid")
     event.outcome = outcome(okta.nested("outcome"))
     if meaning.kind == .signIn { event.interactive = true }
@@ -49,7 +57,7 @@ public enum OktaNormalizer: EventNormalizer {
         event.upn = user.string("alternateId").map(lowercasedLogin)
         event.actor = .human
       }
-      return event
+      return
     }
 
     if let actor = okta.nested("actor") {
@@ -86,7 +94,6 @@ public enum OktaNormalizer: EventNormalizer {
         }
       }
     }
-    return event
   }
 
   // MARK: - Event types
