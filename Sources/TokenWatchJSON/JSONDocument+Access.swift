@@ -109,7 +109,8 @@ extension JSONDocument {
     if !node.flag {
       return bytes.withUnsafeBufferPointer { buffer in
         let value = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
-        return stringCache?.string(value) ?? String(decoding: value, as: UTF8.self)
+        guard let cache = stringCacheReference else { return String(decoding: value, as: UTF8.self) }
+        return cache._withUnsafeGuaranteedRef { $0.string(value) }
       }
     }
     var decoded: [UInt8] = []

@@ -30,10 +30,16 @@ public struct JSONDocument: Sendable {
   /// decoder that reuses this document; see `JSONStringCache`). A document parsed from a string
   /// of this one (`parse(stringAt:of:)`) shares it.
   ///
-  /// Not counted (`unowned(unsafe)`): views copy the document for every field they read, and a
-  /// third counted reference made each copy cost more than the cache saves. Whoever sets it
-  /// keeps the cache alive for as long as the document and its copies are used.
-  public unowned(unsafe) var stringCache: JSONStringCache?
+  /// Not counted: views copy the document for every field they read, and a third counted
+  /// reference made each copy cost more than the cache saves. Whoever sets it keeps the cache
+  /// alive for as long as the document and its copies are used.
+  public var stringCache: JSONStringCache? {
+    get { stringCacheReference?.takeUnretainedValue() }
+    set { stringCacheReference = newValue.map { Unmanaged.passUnretained($0) } }
+  }
+  /// Unmanaged rather than `unowned(unsafe)`: reading that made a strong reference, a retain and
+  /// a release around every string made.
+  var stringCacheReference: Unmanaged<JSONStringCache>?
 
   /// Nesting deeper than this is rejected rather than risking the stack.
   public static let maxDepth = 256
@@ -52,7 +58,7 @@ public struct JSONDocument: Sendable {
   public mutating func parse(stringAt ref: JSONRef, of other: JSONDocument) throws(JSONError) {
     bytes.removeAll(keepingCapacity: true)
     other.appendDecodedString(ref, to: &bytes)
-    stringCache = other.stringCache
+    stringCacheReference = other.stringCacheReference
     try reparse()
   }
 

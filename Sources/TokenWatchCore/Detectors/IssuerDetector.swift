@@ -18,17 +18,21 @@ public struct IssuerDetector: Detector {
   }
 
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
-    let event = context.event
-    guard event.kind == .signIn || event.kind == .tokenIssued, event.outcome != .failure,
-      event.issuerType != nil || event.issuer != nil, let domain = context.domainName, var record = context.domain
+    // Fields read one by one, not `let event = context.event`: the context is written below, so
+    // that copied the whole event (retaining its strings).
+    let kind = context.event.kind
+    guard kind == .signIn || kind == .tokenIssued, context.event.outcome != .failure,
+      context.event.issuerType != nil || context.event.issuer != nil, let domain = context.domainName, context.domain != nil
     else { return nil }
-    let type = event.issuerType ?? "unknown"
-    let name = event.issuer ?? ""
+    let time = context.event.time
+    let type = context.event.issuerType ?? "unknown"
+    let name = context.event.issuer ?? ""
     let key = name.isEmpty ? type : "\(type)/\(name)"
-    context.domain = nil  // the record is unique while we hold it: appending copies nothing
+    let subject = FindingSubject.user(context.event.user ?? context.event.upn ?? domain)
+    // Taken, not copied: the record is unique while we hold it, so appending copies nothing.
+    var record = context.domain.take()!
     defer { context.domain = record }
-    if record.firstSeen == nil { record.firstSeen = event.time }
-    let subject = FindingSubject.user(event.user ?? event.upn ?? domain)
+    if record.firstSeen == nil { record.firstSeen = time }
 
     // Decide first, describe after: evidence is built only for the rare event that fires.
     if let (accepted, patterns) = expected[domain] {
@@ -42,7 +46,7 @@ public struct IssuerDetector: Detector {
         evidence: evidence)
     }
     if record.issuers.contains(key) { return nil }
-    let learnedFor = event.time - record.firstSeen!
+    let learnedFor = time - record.firstSeen!
     guard learnedFor >= learning else {
       if record.issuers.count < 64 { record.issuers.append(key) }
       return nil
