@@ -171,6 +171,8 @@ enum ExactString {
     }
     let count = a.utf8.count
     guard count == b.utf8.count else { return false }
+    // Not through `utf8.span` as elsewhere: with it (inlined here or not) the interner retained
+    // each string it read from its table around the comparison.
     let compared = a.utf8.withContiguousStorageIfAvailable { x in
       b.utf8.withContiguousStorageIfAvailable { y in
         let (x, y) = (UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y))
