@@ -226,10 +226,11 @@ extension JSONDocument {
   }
 }
 
-/// Eight bytes at a time: keys are compared on every object member a normalizer looks for.
-/// The last word overlaps the one before rather than ending byte by byte, and a key under eight
-/// bytes is compared as one four-byte word and one overlapping it (or bytewise under four).
-@inline(__always) func memoryEquals(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+/// Eight bytes at a time: keys are compared on every object member a normalizer looks for (and
+/// strings on every keyed-store and interner lookup, `ExactString`). The last word overlaps the
+/// one before rather than ending byte by byte, and a run under eight bytes is compared as one
+/// four-byte word and one overlapping it (or bytewise under four).
+@inlinable @inline(__always) public func memoryEquals(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
   guard let b else { return count == 0 }
   let (x, y) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
   if count >= 8 {

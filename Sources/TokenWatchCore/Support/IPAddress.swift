@@ -16,20 +16,18 @@ public struct IPAddress: Hashable, Sendable {
   public var isIPv4: Bool { high == 0 && low >> 32 == 0xFFFF }
 
   public init?(_ text: String) {
-    // On the UTF-8 bytes: `String.contains(_:)` walks Characters, ~2.7k instructions an event.
-    // Borrowed through a span: `withContiguousStorageIfAvailable` retained the string's storage.
-    let (isV6, v4) = text.utf8.span.withUnsafeBufferPointer { bytes -> (Bool, UInt32?) in
-      bytes.contains(UInt8(ascii: ":")) ? (true, nil) : (false, IPAddress.parseV4(bytes))
+    // On the UTF-8 bytes, borrowed through a span: `String.contains(_:)` walks Characters (~2.7k
+    // instructions an event), and `withContiguousStorageIfAvailable` retained the string's storage.
+    guard let (high, low) = text.utf8.span.withUnsafeBufferPointer(IPAddress.parse) else { return nil }
+    (self.high, self.low) = (high, low)
+  }
+
+  /// Either family from the text's bytes, IPv4 as IPv4-mapped IPv6.
+  private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+    guard bytes.contains(UInt8(ascii: ":")) else {
+      return parseV4(bytes).map { (0, 0xFFFF_0000_0000 | UInt64($0)) }
     }
-    if isV6 {
-      guard let (h, l) = IPAddress.parseV6(Substring(text)) else { return nil }
-      high = h
-      low = l
-    } else {
-      guard let v4 else { return nil }
-      high = 0
-      low = 0xFFFF_0000_0000 | UInt64(v4)
-    }
+    return parseV6(zoned: bytes)
   }
 
   /// Dotted quad, byte by byte (no allocation: this runs for most events).
@@ -62,11 +60,15 @@ public struct IPAddress: Hashable, Sendable {
   /// RFC 4291 text (one `::` at most, an IPv4 tail allowed, a `%zone` ignored), byte by byte
   /// into eight groups on the stack: sign-in logs carry IPv6 addresses on many events.
   static func parseV6(_ raw: Substring) -> (UInt64, UInt64)? {
-    var text = raw
-    if let percent = text.utf8.firstIndex(of: UInt8(ascii: "%")) { text = text[..<percent] }  // zone id
     // In place when the text is contiguous (a native string's always is), else from a copy.
-    if let parsed = text.utf8.withContiguousStorageIfAvailable({ parseV6(groupsOf: $0) }) { return parsed }
-    return Array(text.utf8).withUnsafeBufferPointer { parseV6(groupsOf: $0) }
+    if let parsed = raw.utf8.withContiguousStorageIfAvailable({ parseV6(zoned: $0) }) { return parsed }
+    return Array(raw.utf8).withUnsafeBufferPointer { parseV6(zoned: $0) }
+  }
+
+  /// The groups before a `%zone`, if any.
+  private static func parseV6(zoned bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+    let end = bytes.firstIndex(of: UInt8(ascii: "%")) ?? bytes.count
+    return parseV6(groupsOf: UnsafeBufferPointer(rebasing: bytes[..<end]))
   }
 
   private static func parseV6(groupsOf bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {

@@ -1,3 +1,5 @@
+import TokenWatchJSON
+
 /// A string's number in a `StringInterner`: 4 bytes in a record instead of a 16-byte `String`.
 /// `.none` stands for no string (what `nil` is for a `String?`).
 public struct InternedString: Hashable, Sendable {
@@ -174,19 +176,7 @@ enum ExactString {
     // Not through `utf8.span` as elsewhere: with it (inlined here or not) the interner retained
     // each string it read from its table around the comparison.
     let compared = a.utf8.withContiguousStorageIfAvailable { x in
-      b.utf8.withContiguousStorageIfAvailable { y in
-        let (x, y) = (UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y))
-        var i = 0
-        while i + 8 <= count {
-          guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
-          i += 8
-        }
-        while i < count {
-          guard x[i] == y[i] else { return false }
-          i += 1
-        }
-        return true
-      }
+      b.utf8.withContiguousStorageIfAvailable { y in count == 0 || memoryEquals(x.baseAddress!, y.baseAddress, count) }
     }
     return (compared ?? nil) ?? a.utf8.elementsEqual(b.utf8)
   }
