@@ -281,6 +281,28 @@ extension SocketServerTests {
       #expect(queue.isClosedAndEmpty)
     }
 
+    /// A batch goes in whole and in order, waits for room as one frame would, and counts each frame.
+    @Test func aBatchIsPushedWholeInOrderAndWaitsForRoomAsOne() {
+      let queue = FrameQueue(maxBytes: 1000, maxFrames: 1000)  // 10 frames of 100 bytes
+      #expect(queue.push(contentsOf: (1...4).map { Self.frame($0) }, interrupted: { false }))
+      #expect(queue.stats.depth == 4)
+      #expect(queue.stats.bytes == 400)
+      let done = background {
+        _ = queue.push(contentsOf: (5...11).map { Self.frame($0) }, interrupted: { false })  // 700 more: no room
+      }
+      #expect(eventually { queue.stats.backpressurePauses == 1 })
+      #expect(queue.stats.depth == 4)  // none of the batch went in
+      var batch: [Frame] = []
+      #expect(queue.popBatch(into: &batch, max: 2, timeoutMillis: 1000))
+      #expect(queue.popBatch(into: &batch, max: 2, timeoutMillis: 1000))  // drained: the producer is woken
+      #expect(done.wait(timeout: .now() + 30) == .success)
+      while batch.count < 11, queue.popBatch(into: &batch, max: 10, timeoutMillis: 1000) {}
+      #expect(batch.map(\.line) == Array(1...11))
+      #expect(queue.stats.pushes == 11)
+      #expect(queue.push(contentsOf: [], interrupted: { false }))
+      #expect(queue.stats.pushes == 11)
+    }
+
     @Test func anInterruptedPushIsAdmittedOverTheBudget() {
       let queue = FrameQueue(maxBytes: 100, maxFrames: 100)
       queue.push(Self.frame(1))

@@ -89,7 +89,19 @@ public final class FrameQueue: @unchecked Sendable {
   /// read, which is in memory anyway, instead of losing it.
   @discardableResult
   public func push(_ frame: Frame, interrupted: () -> Bool) -> Bool {
-    let cost = frame.cost
+    push(CollectionOfOne(frame), cost: frame.cost, interrupted: interrupted)
+  }
+
+  /// Pushes `frames` in one go, in order: one lock round trip and at most one wake-up for all of
+  /// them. Under load a producer reads many lines at once, and waking the engine thread once per
+  /// line cost as much as detecting on it. The batch waits for room as one frame would.
+  @discardableResult
+  public func push(contentsOf frames: [Frame], interrupted: () -> Bool) -> Bool {
+    if frames.isEmpty { return true }
+    return push(frames, cost: frames.reduce(0) { $0 + $1.cost }, interrupted: interrupted)
+  }
+
+  private func push<Frames: Collection<Frame>>(_ batch: Frames, cost: Int, interrupted: () -> Bool) -> Bool {
     lock.lock()
     defer { lock.unlock() }
     var waitedSince: Double?
@@ -104,9 +116,9 @@ public final class FrameQueue: @unchecked Sendable {
     }
     if let since = waitedSince { counters.backpressureSeconds += Posix.monotonicSeconds() - since }
     guard !closed else { return false }
-    frames.append(frame)
+    frames.append(contentsOf: batch)
     counters.bytes += cost
-    counters.pushes += 1
+    counters.pushes += batch.count
     counters.maxBytesSeen = max(counters.maxBytesSeen, counters.bytes)
     lock.signal(Self.notEmpty)
     return true

@@ -245,6 +245,8 @@ final class EventLoop {
   private var nextSerial: UInt32 = 0
   private let buffer: UnsafeMutableBufferPointer<UInt8>
   private var queueClosed = false
+  /// Frames delivered by the current read, not yet handed over (`handOver`).
+  private var pending: [Frame] = []
   private var now = 0.0
   /// Kept open so that when descriptors run out, one can be freed to accept and close a connection
   /// (otherwise the listener stays readable and the loop spins).
@@ -395,6 +397,7 @@ final class EventLoop {
       var counts = SocketServer.ListenerStats()
       counts.bytes = count
       connection.framer.feed(UnsafeBufferPointer(rebasing: buffer[0..<count])) { deliver($0, from: connection, counting: &counts) }
+      handOver()
       shared.update(connection.listener) { $0.add(counts) }
     } else if count == 0 {
       finishAndClose(connection)
@@ -416,13 +419,26 @@ final class EventLoop {
     }
     var frame = Frame(source: connection.listener, origin: connection.origin, line: connection.messages, payload: payload)
     if let transform { frame = transform(frame) }
-    if !queue.push(frame, interrupted: { shared.stopping.load(ordering: .relaxed) }) { queueClosed = true }
+    pending.append(frame)
+    if pending.count >= Self.maxBatch { handOver() }
+  }
+
+  /// Frames of one read are handed over together, up to this many at once: a line waits only for
+  /// the others that came in the same read, and under load (many lines a read) the engine thread
+  /// is woken once per batch instead of once per line.
+  static let maxBatch = 64
+
+  private func handOver() {
+    guard !pending.isEmpty else { return }
+    if !queue.push(contentsOf: pending, interrupted: { shared.stopping.load(ordering: .relaxed) }) { queueClosed = true }
+    pending.removeAll(keepingCapacity: true)
   }
 
   /// Delivers the unfinished message, if any, and closes.
   private func finishAndClose(_ connection: Connection) {
     var counts = SocketServer.ListenerStats()
     connection.framer.finish { deliver($0, from: connection, counting: &counts) }
+    handOver()
     Glibc.close(connection.fd)  // also removes it from the epoll set
     connections[Int(connection.fd)] = nil
     openCount -= 1

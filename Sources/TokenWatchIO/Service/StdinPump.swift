@@ -29,7 +29,13 @@ final class StdinPump: @unchecked Sendable {
     self.thread = thread
   }
 
+  /// Lines decoded and not yet handed over are handed over before a read that may block, and
+  /// at most this many at once: a line waits only for the others already read with it.
+  static let maxBatch = 64
+
   private func pump() {
+    var batch: [Frame] = []
+    batch.reserveCapacity(Self.maxBatch)
     while let line = reader.next() {
       let frame: Frame
       switch line {
@@ -37,8 +43,13 @@ final class StdinPump: @unchecked Sendable {
       case .text(let bytes, let number): frame = Frame(source: source, origin: StdinPump.origin, line: number, payload: .line(Array(bytes)))
       case .oversized(let number, let bytes): frame = Frame(source: source, origin: StdinPump.origin, line: number, payload: .oversized(bytes: bytes))
       }
-      guard queue.push(decoder.decode(frame)) else { return }
+      batch.append(decoder.decode(frame))
+      if batch.count >= Self.maxBatch || !reader.hasBufferedLine {
+        guard queue.push(contentsOf: batch, interrupted: { false }) else { return }
+        batch.removeAll(keepingCapacity: true)
+      }
     }
+    guard queue.push(contentsOf: batch, interrupted: { false }) else { return }
     if let error = reader.readError { StandardError.write("tokenwatch: error: <stdin>: \(error)") }
     onEnd()
   }
