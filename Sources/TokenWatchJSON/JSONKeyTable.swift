@@ -78,9 +78,19 @@ public struct JSONKeyTable: Sendable {
 }
 
 /// The values a `JSONKeyTable`'s keys have in one object, by the table's key index.
+///
+/// Held inline, not in an array: a normalizer makes one of these per record, and an array was a
+/// heap allocation and a free per record. (An array for tables past the inline room, even left
+/// empty, cost more than the allocation saved: larger tables use `scanMembers`.)
 public struct JSONMembers: Sendable {
+  /// The most keys `JSONDocument.members` reads at once.
+  public static let capacity = 32
+
   /// Node index of each key's value, -1 when the object lacks the key.
-  @usableFromInline var values: [Int32]
+  @usableFromInline var values = InlineArray<32, Int32>(repeating: -1)
+
+  /// No key found.
+  public init() {}
 
   @inlinable public subscript(_ key: Int) -> JSONRef? {
     let value = values[key]
@@ -89,14 +99,13 @@ public struct JSONMembers: Sendable {
 }
 
 extension JSONDocument {
-  /// Every key of `table` in the object `ref`, found in one pass; nil when `ref` is not an object.
-  /// With duplicate keys the last one wins, as `member` does.
+  /// Every key of `table` (at most `JSONMembers.capacity` keys) in the object `ref`, found in one
+  /// pass; nil when `ref` is not an object. With duplicate keys the last one wins, as `member` does.
   public func members(_ ref: JSONRef, _ table: JSONKeyTable) -> JSONMembers? {
-    var values = [Int32](repeating: -1, count: table.count)
-    let isObject = values.withUnsafeMutableBufferPointer { values in
-      scanMembers(ref, table) { key, value in values[key] = value.index }
-    }
-    return isObject ? JSONMembers(values: values) : nil
+    precondition(table.count <= JSONMembers.capacity, "a JSONKeyTable of more than \(JSONMembers.capacity) keys: use scanMembers")
+    var members = JSONMembers()
+    let isObject = scanMembers(ref, table) { key, value in members.values[key] = value.index }
+    return isObject ? members : nil
   }
 
   /// Calls `found` with (table index, value) for each member of the object `ref` whose key is in

@@ -41,8 +41,20 @@ import Testing
     let table = JSONKeyTable(keys)
     var document = JSONDocument()
     try document.parse(Array(("{" + keys.reversed().map { "\"\($0)\":\"\($0)\"" }.joined(separator: ",") + "}").utf8))
-    let found = try #require(document.members(document.root, table))
+    var found = [JSONRef?](repeating: nil, count: keys.count)
+    #expect(document.scanMembers(document.root, table) { found[$0] = $1 })
     for (index, key) in keys.enumerated() { #expect(found[index].flatMap(document.string) == key) }
+  }
+
+  /// `members` holds its values inline, up to `JSONMembers.capacity` keys: all of them are read.
+  @Test func membersReadsAFullTable() throws {
+    let keys = (0..<JSONMembers.capacity).map { "k\($0)" }
+    let table = JSONKeyTable(keys)
+    var document = JSONDocument()
+    try document.parse(Array(("{" + keys.dropFirst().map { "\"\($0)\":\"v\($0)\"" }.joined(separator: ",") + "}").utf8))
+    let found = try #require(document.members(document.root, table))
+    #expect(found[0] == nil)
+    for index in 1..<keys.count { #expect(found[index].flatMap(document.string) == "v" + keys[index]) }
   }
 }
 

@@ -14,14 +14,20 @@ public enum NativeNormalizer: EventNormalizer {
   public static let format = InputFormat.native
 
   public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
-    guard document.kind(record) == .object else { return false }
-    let object = LenientView(document, record)
-    guard object.has("kind"), !object.has("category"), !object.has("eventType"), !object.has("properties") else { return false }
+    RoutingKeys(document, record).map(claims) ?? false
+  }
+
+  public static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent? {
+    guard claims(keys) else { return nil }
+    return try normalize(keys.document, keys.record)
+  }
+
+  private static func claims(_ keys: RoutingKeys) -> Bool {
+    guard let kind = keys.kind, keys.category == nil, keys.eventType == nil, keys.properties == nil else { return false }
     // A record whose kind is one of ours is claimed even without a time, so that it fails with
     // "missing "time"" rather than as an unknown format.
-    if object.has("time") { return true }
-    guard let kind = document.member(record, "kind") else { return false }
-    return allowedKinds.contains { document.stringEquals(kind, $0.rawValue) }
+    if keys.time != nil { return true }
+    return allowedKinds.contains { keys.names(kind, $0.rawValue) }
   }
 
   /// The kinds a native event may have: every `EventKind` but `other`.
@@ -33,11 +39,8 @@ public enum NativeNormalizer: EventNormalizer {
     }
     let fields = Fields(document: document, object: record)
 
-    guard let timeText = try fields.string("time") else { throw NormalizeFailure(.invalid, "missing \"time\"") }
-    guard let time = EventTime(rfc3339: timeText) else {
-      throw NormalizeFailure(.invalid, "\"time\" is not an RFC 3339 date-time: \"\(timeText)\"")
-    }
-    guard let kindText = try fields.string("kind") else { throw NormalizeFailure(.invalid, "missing \"kind\"") }
+    guard let time = try fields.time(.time) else { throw NormalizeFailure(.invalid, "missing \"time\"") }
+    guard let kindText = try fields.string(.kind) else { throw NormalizeFailure(.invalid, "missing \"kind\"") }
     guard let kind = EventKind(rawValue: kindText), kind != .other else {
       let allowed = allowedKinds.map(\.rawValue).joined(separator: ", ")
       throw NormalizeFailure(.invalid, "unknown kind \"\(kindText)\" (expected one of: \(allowed))")
@@ -53,14 +56,14 @@ public enum NativeNormalizer: EventNormalizer {
   @inline(never)
   private static func readFields(_ fields: Fields, into event: inout NormalizedEvent) throws(NormalizeFailure) {
     event.outcome = .success
-    if let outcome = try fields.string("outcome") {
+    if let outcome = try fields.string(.outcome) {
       switch outcome {
       case "success": event.outcome = .success
       case "failure": event.outcome = .failure
       default: throw NormalizeFailure(.invalid, "\"outcome\" must be success or failure, not \"\(outcome)\"")
       }
     }
-    if let actor = try fields.string("actor") {
+    if let actor = try fields.string(.actor) {
       switch actor {
       case "human": event.actor = .human
       case "agent": event.actor = .agent
@@ -69,74 +72,108 @@ public enum NativeNormalizer: EventNormalizer {
       }
     }
 
-    event.user = try fields.string("user")
-    event.upn = try fields.string("upn").map(lowercasedLogin)
-    event.token = try fields.string("token")
-    event.session = try fields.string("session")
-    event.task = try fields.string("task")
-    event.app = try fields.string("app")
-    event.issuer = try fields.string("issuer")
-    event.issuerType = try fields.string("issuer_type")
-    event.ip = try fields.string("ip")
-    event.asn = try fields.asn("asn")
-    event.country = try fields.string("country").map(CountryCodes.isoCode(for:))
-    event.city = try fields.string("city")
-    event.latitude = try fields.number("lat")
-    event.longitude = try fields.number("lon")
-    event.userAgent = try fields.string("user_agent")
-    event.device = try fields.string("device")
-    event.bound = try fields.bool("bound")
-    event.trustedNetwork = try fields.bool("trusted") ?? false
-    event.eventID = try fields.string("id")
-    if let issuedAt = try fields.string("token_issued_at") {
-      guard let parsed = EventTime(rfc3339: issuedAt) else {
-        throw NormalizeFailure(.invalid, "\"token_issued_at\" is not an RFC 3339 date-time: \"\(issuedAt)\"")
+    event.user = try fields.string(.user)
+    event.upn = try fields.string(.upn).map(lowercasedLogin)
+    event.token = try fields.string(.token)
+    event.session = try fields.string(.session)
+    event.task = try fields.string(.task)
+    event.app = try fields.string(.app)
+    event.issuer = try fields.string(.issuer)
+    event.issuerType = try fields.string(.issuerType)
+    event.ip = try fields.string(.ip)
+    event.asn = try fields.asn(.asn)
+    event.country = try fields.string(.country).map(CountryCodes.isoCode(for:))
+    event.city = try fields.string(.city)
+    event.latitude = try fields.number(.lat)
+    event.longitude = try fields.number(.lon)
+    event.userAgent = try fields.string(.userAgent)
+    event.device = try fields.string(.device)
+    event.bound = try fields.bool(.bound)
+    event.trustedNetwork = try fields.bool(.trusted) ?? false
+    event.eventID = try fields.string(.id)
+    if let issuedAt = try fields.time(.tokenIssuedAt) { event.tokenIssuedAt = issuedAt }
+  }
+
+  /// The fields read, found in one pass over the event (`JSONKeyTable`): a scan of the object
+  /// per field cost more than everything else done with a small event.
+  enum Field: Int, CaseIterable {
+    case time, kind, outcome, actor, user, upn, token, session, task, app, issuer, issuerType
+    case ip, asn, country, city, lat, lon, userAgent, device, bound, trusted, id, tokenIssuedAt
+
+    /// The key in the event: the case name in snake_case.
+    var key: String {
+      switch self {
+      case .issuerType: "issuer_type"
+      case .userAgent: "user_agent"
+      case .tokenIssuedAt: "token_issued_at"
+      default: "\(self)"
       }
-      event.tokenIssuedAt = parsed
     }
+
+    static let table = JSONKeyTable(allCases.map(\.key))
   }
 
   /// Strict typed access: absent, null and "" give nil; a present value of the wrong type throws.
   struct Fields {
     let document: JSONDocument
-    let object: JSONRef
+    private let members: JSONMembers
 
-    private func present(_ key: String) -> JSONRef? {
-      guard let value = document.member(object, key), !document.isNull(value) else { return nil }
+    /// `object` must be an object.
+    init(document: JSONDocument, object: JSONRef) {
+      self.document = document
+      members = document.members(object, Field.table) ?? JSONMembers()
+    }
+
+    private func present(_ field: Field) -> JSONRef? {
+      guard let value = members[field.rawValue], !document.isNull(value) else { return nil }
       return value
     }
 
-    func string(_ key: String) throws(NormalizeFailure) -> String? {
-      guard let value = present(key) else { return nil }
+    func string(_ field: Field) throws(NormalizeFailure) -> String? {
+      guard let value = present(field) else { return nil }
       guard let text = document.string(value) else {
-        throw NormalizeFailure(.invalid, "\"\(key)\" must be a string")
+        throw NormalizeFailure(.invalid, "\"\(field.key)\" must be a string")
       }
       return text.isEmpty ? nil : text
     }
 
-    func number(_ key: String) throws(NormalizeFailure) -> Double? {
-      guard let value = present(key) else { return nil }
+    /// An RFC 3339 time, parsed straight from the bytes (a time is never escaped, so any escape
+    /// fails that parse and the decoded text gets the same one); nil when absent.
+    func time(_ field: Field) throws(NormalizeFailure) -> EventTime? {
+      guard let value = present(field) else { return nil }
+      if document.kind(value) == .string, let parsed = document.withRawBytes(value, { EventTime(utf8: $0) }) {
+        return parsed
+      }
+      guard let text = try string(field) else { return nil }
+      guard let parsed = EventTime(rfc3339: text) else {
+        throw NormalizeFailure(.invalid, "\"\(field.key)\" is not an RFC 3339 date-time: \"\(text)\"")
+      }
+      return parsed
+    }
+
+    func number(_ field: Field) throws(NormalizeFailure) -> Double? {
+      guard let value = present(field) else { return nil }
       guard let number = document.double(value), number.isFinite else {
-        throw NormalizeFailure(.invalid, "\"\(key)\" must be a number")
+        throw NormalizeFailure(.invalid, "\"\(field.key)\" must be a number")
       }
       return number
     }
 
-    func bool(_ key: String) throws(NormalizeFailure) -> Bool? {
-      guard let value = present(key) else { return nil }
+    func bool(_ field: Field) throws(NormalizeFailure) -> Bool? {
+      guard let value = present(field) else { return nil }
       guard let flag = document.bool(value) else {
-        throw NormalizeFailure(.invalid, "\"\(key)\" must be true or false")
+        throw NormalizeFailure(.invalid, "\"\(field.key)\" must be true or false")
       }
       return flag
     }
 
     /// `64500`, `"64500"` or `"AS64500"`.
-    func asn(_ key: String) throws(NormalizeFailure) -> UInt32? {
-      guard let value = present(key) else { return nil }
+    func asn(_ field: Field) throws(NormalizeFailure) -> UInt32? {
+      guard let value = present(field) else { return nil }
       if document.kind(value) == .string, document.rawBytes(value).isEmpty { return nil }
       let isInteger = document.kind(value) == .number ? document.int64(value) != nil : document.kind(value) == .string
       guard isInteger, let asn = document.lenientASN(value) else {
-        throw NormalizeFailure(.invalid, "\"\(key)\" must be an AS number such as 64500 or \"AS64500\"")
+        throw NormalizeFailure(.invalid, "\"\(field.key)\" must be an AS number such as 64500 or \"AS64500\"")
       }
       return asn
     }

@@ -44,20 +44,24 @@ public struct NormalizerRegistry: Sendable {
 
   /// The records inside an Event Hub or Okta event-hook envelope, or nil when `value` is not one.
   private func envelopeContents(_ document: JSONDocument, _ value: JSONRef) -> [JSONRef]? {
-    guard document.kind(value) == .object else { return nil }
-    if let records = document.member(value, "records"), document.kind(records) == .array {
+    // One pass over the object for the three keys: asked of every line, and a lookup per key
+    // scanned a small event's members twice.
+    guard let found = document.members(value, Self.envelopeKeys) else { return nil }
+    if let records = found[0], document.kind(records) == .array {
       return document.elements(records)
     }
-    if let events = document.path(value, "data", "events"), document.kind(events) == .array {
+    if let data = found[1], let events = document.member(data, "events"), document.kind(events) == .array {
       // Hooks say `eventType: com.okta.event_hook`; accept a body that omits it, but never an
       // event that merely has a `data` member.
-      let type = document.member(value, "eventType")
+      let type = found[2]
       if type == nil || document.stringEquals(type!, "com.okta.event_hook") {
         return document.elements(events)
       }
     }
     return nil
   }
+
+  private static let envelopeKeys = JSONKeyTable(["records", "data", "eventType"])
 
   /// Finds the normalizer that matches (or uses the forced one) and normalizes. A top-level value that
   /// is not an object, or that nobody matches, throws `.unknownFormat` with a reason naming what was seen

@@ -1,33 +1,42 @@
 import TokenWatchJSON
 
-/// The top-level keys that tell Azure's record shapes apart, found in one pass: a diagnostic
-/// record's `category` and `properties`, a Log Analytics row's `Type` (its table) and `Category`.
-/// The registry takes this look once per record and every format test reads it: Graph activity
-/// and Entra sign-ins decide their shape from it, where each used to look keys up one by one.
+/// The top-level keys that tell the formats apart, found in one pass: a diagnostic record's
+/// `category` and `properties`, a Log Analytics row's `Type` (its table) and `Category`, an Okta
+/// event's `eventType`, `published`, `uuid` and `actor`, a native event's `kind` and `time`.
+/// The registry takes this look once per record and every format test reads it, where each used
+/// to look keys up one by one (a scan of the object per key).
 public struct RoutingKeys {
   let view: LenientView
   private(set) var category: JSONRef?
   private(set) var properties: JSONRef?
   private(set) var table: JSONRef?
   private(set) var logCategory: JSONRef?
+  private(set) var eventType: JSONRef?
+  private(set) var published: JSONRef?
+  private(set) var uuid: JSONRef?
+  private(set) var actor: JSONRef?
+  private(set) var kind: JSONRef?
+  private(set) var time: JSONRef?
 
-  private static let keys = JSONKeyTable(["category", "properties", "Type", "Category"])
+  private static let keys = JSONKeyTable([
+    "category", "properties", "Type", "Category", "eventType", "published", "uuid", "actor", "kind", "time",
+  ])
 
   /// Nil when `record` is not an object.
   public init?(_ document: JSONDocument, _ record: JSONRef) {
     view = LenientView(document, record)
-    var found: (JSONRef?, JSONRef?, JSONRef?, JSONRef?)
     // Later duplicates overwrite earlier ones: the last key wins, as with `member`.
-    let isObject = document.scanMembers(record, Self.keys) { key, value in
-      switch key {
-      case 0: found.0 = value
-      case 1: found.1 = value
-      case 2: found.2 = value
-      default: found.3 = value
-      }
-    }
-    guard isObject else { return nil }
-    (category, properties, table, logCategory) = found
+    guard let found = document.members(record, Self.keys) else { return nil }
+    category = found[0]
+    properties = found[1]
+    table = found[2]
+    logCategory = found[3]
+    eventType = found[4]
+    published = found[5]
+    uuid = found[6]
+    actor = found[7]
+    kind = found[8]
+    time = found[9]
   }
 
   public var document: JSONDocument { view.document }
