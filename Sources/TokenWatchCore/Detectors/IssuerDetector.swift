@@ -9,12 +9,12 @@ public struct IssuerDetector: Detector {
   public let rule: CompiledRule
   let learning: Duration
   /// Per domain: the configured patterns as written (for evidence) and compiled (for matching).
-  let expected: [String: (written: [String], patterns: [IssuerPattern])]
+  let expected: StringTable<(written: [String], patterns: [IssuerPattern])>
 
   public init(rule: CompiledRule, ruleSet: RuleSet) {
     self.rule = rule
     learning = rule.duration("learning")
-    expected = ruleSet.issuers(rule.lists("expected")).mapValues { ($0, $0.map(IssuerPattern.init)) }
+    expected = StringTable(ruleSet.issuers(rule.lists("expected")).map { ($0.key, ($0.value, $0.value.map(IssuerPattern.init))) })
   }
 
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
@@ -27,7 +27,9 @@ public struct IssuerDetector: Detector {
     let time = context.event.time
     let type = context.event.issuerType ?? "unknown"
     let name = context.event.issuer ?? ""
-    let key = name.isEmpty ? type : "\(type)/\(name)"
+    // "type" or "type/name", as learned and shown; built only when needed (interpolating on
+    // every sign-in cost more than the rest of the detector).
+    var key: String { name.isEmpty ? type : type + "/" + name }
     let subject = FindingSubject.user(context.event.user ?? context.event.upn ?? domain)
     // Taken, not copied: the record is unique while we hold it, so appending copies nothing.
     var record = context.domain.take()!
@@ -45,7 +47,7 @@ public struct IssuerDetector: Detector {
         summary: "token issued by \(key), which is not an expected issuer for \(domain) (expected: \(accepted.joined(separator: ", ")))",
         evidence: evidence)
     }
-    if record.issuers.contains(key) { return nil }
+    if record.issuers.contains(where: { Self.spells($0, type: type, name: name) }) { return nil }
     let learnedFor = time - record.firstSeen!
     guard learnedFor >= learning else {
       if record.issuers.count < 64 { record.issuers.append(key) }
@@ -58,6 +60,19 @@ public struct IssuerDetector: Detector {
     return Finding(
       severity: rule.severity, subject: subject,
       summary: "token issued by \(key), never seen for \(domain) since \(record.firstSeen!.rfc3339)", evidence: evidence)
+  }
+
+  /// Whether a learned issuer is the one `key` spells: "type", or "type/name" when there is a name.
+  static func spells(_ learned: String, type: String, name: String) -> Bool {
+    let typeCount = type.utf8.count
+    let nameCount = name.utf8.count
+    guard learned.utf8.count == (nameCount == 0 ? typeCount : typeCount + 1 + nameCount) else { return false }
+    var bytes = learned.utf8.makeIterator()
+    for byte in type.utf8 where bytes.next() != byte { return false }
+    guard nameCount > 0 else { return true }
+    guard bytes.next() == UInt8(ascii: "/") else { return false }
+    for byte in name.utf8 where bytes.next() != byte { return false }
+    return true
   }
 
   private func describe(domain: String, type: String, name: String) -> EvidenceBuilder {

@@ -121,9 +121,12 @@ public struct Engine {
     let domainSlot = checkOutDomain(into: &context)
 
     var findings: [(CompiledRule, Finding)] = []
-    // By index: `for detector in detectors` copies each existential out of the array first.
-    for i in detectors.indices {
-      if let finding = detectors[i].evaluate(&context) { findings.append((detectors[i].rule, finding)) }
+    // Through the buffer: `for detector in detectors`, and even `detectors[i]`, copied each
+    // existential out of the array (and destroyed the copy) for every call.
+    detectors.withUnsafeBufferPointer { detectors in
+      for i in detectors.indices {
+        if let finding = detectors[i].evaluate(&context) { findings.append((detectors[i].rule, finding)) }
+      }
     }
     Engine.applyFacts(to: &context)
 

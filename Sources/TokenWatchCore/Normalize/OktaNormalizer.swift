@@ -25,15 +25,14 @@ public enum OktaNormalizer: EventNormalizer {
   }
 
   public static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
-    guard document.kind(record) == .object else {
+    guard let okta = FieldView<Field>(LenientView(document, record), Field.table) else {
       throw NormalizeFailure(.invalid, "an Okta event must be a JSON object")
     }
-    let okta = LenientView(document, record)
-    guard let eventType = okta.string("eventType") else {
+    guard let eventType = okta.string(.eventType) else {
       throw NormalizeFailure(.invalid, "missing \"eventType\"")
     }
-    guard let time = okta.time("published") else {
-      if let bad = okta.string("published") {
+    guard let time = okta.time(.published) else {
+      if let bad = okta.string(.published) {
         throw NormalizeFailure(.invalid, "missing or invalid published: \"\(bad)\"")
       }
       throw NormalizeFailure(.invalid, "missing or invalid published")
@@ -44,15 +43,27 @@ public enum OktaNormalizer: EventNormalizer {
     return event
   }
 
+  /// The top-level fields read, found in one pass over the event (`JSONKeyTable`), where a
+  /// lookup per field scanned its sixteen or so keys each time.
+  enum Field: Int, CaseIterable {
+    case eventType, published, uuid, outcome, target, actor, authenticationContext, debugContext, device
+    case securityContext, client
+
+    static let table = JSONKeyTable(allCases.map { "\($0)" })
+  }
+
+  /// Inside `client`, found in one pass too.
+  static let clientKeys = JSONKeyTable(["ipAddress", "id", "userAgent", "geographicalContext"])
+
   /// Out of line and in place, like `EntraSignInNormalizer.readFields`: built up field by field
   /// in the function returning it, the event was copied whole into the result.
   @inline(never)
-  private static func readFields(_ okta: LenientView, meaning: Meaning, into event: inout NormalizedEvent) {
-    event.eventID = okta.string("uuid")
-    event.outcome = outcome(okta.nested("outcome"))
+  private static func readFields(_ okta: FieldView<Field>, meaning: Meaning, into event: inout NormalizedEvent) {
+    event.eventID = okta.string(.uuid)
+    event.outcome = outcome(okta.nested(.outcome))
     if meaning.kind == .signIn { event.interactive = true }
 
-    let targets = okta.nested("target")?.elements ?? []
+    let targets = okta.nested(.target)?.elements ?? []
     if meaning.subjectIsTarget {
       // The actor is the admin (or Okta itself) acting on someone else. The subject is the target
       // user; the admin's session, device and network say nothing about that user, so they are
@@ -65,7 +76,7 @@ public enum OktaNormalizer: EventNormalizer {
       return
     }
 
-    if let actor = okta.nested("actor") {
+    if let actor = okta.nested(.actor) {
       event.user = actor.string("id")
       event.upn = actor.string("alternateId").map(lowercasedLogin)
       event.actor = actor.equals("type", "User") ? .human : .service
@@ -74,7 +85,7 @@ public enum OktaNormalizer: EventNormalizer {
       event.token = targets.first(where: isTokenTarget)?.string("id")
     }
 
-    let authentication = okta.nested("authenticationContext")
+    let authentication = okta.nested(.authenticationContext)
     if let session = authentication?.string("externalSessionId"), session != "unknown" {
       event.session = session
     }
@@ -83,14 +94,14 @@ public enum OktaNormalizer: EventNormalizer {
       event.issuerType = issuer.string("type")
     }
     // dtHash binds the session to Okta's device token; `device.id` only exists with Okta Verify.
-    event.device = okta.nested("debugContext")?.nested("debugData")?.string("dtHash") ?? okta.nested("device")?.string("id")
-    event.asn = okta.nested("securityContext")?.asn("asNumber")
+    event.device = okta.nested(.debugContext)?.nested("debugData")?.string("dtHash") ?? okta.nested(.device)?.string("id")
+    event.asn = okta.nested(.securityContext)?.asn("asNumber")
 
-    if let client = okta.nested("client") {
-      event.ip = client.string("ipAddress")
-      event.app = client.string("id")
-      event.userAgent = client.nested("userAgent")?.string("rawUserAgent")
-      if let geo = client.nested("geographicalContext") {
+    if let client = okta.nested(.client), let fields = client.document.members(client.ref, clientKeys) {
+      event.ip = client.string(fields[0])
+      event.app = client.string(fields[1])
+      event.userAgent = client.nested(fields[2])?.string("rawUserAgent")
+      if let geo = client.nested(fields[3]) {
         event.country = geo.string("country").map(CountryCodes.isoCode(for:))
         event.city = geo.string("city")
         if let point = geo.nested("geolocation") {

@@ -172,7 +172,8 @@ public struct NetworkSet: Sendable, Equatable {
   public init() {}
 
   public func contains(address: IPAddress?, asn: UInt32?) -> Bool {
-    if let asn, asns.contains(asn) { return true }
+    // Most sets name only one kind: an empty `Set` still hashes the number to find nothing.
+    if let asn, !asns.isEmpty, asns.contains(asn) { return true }
     guard let address else { return false }
     return cidrs.contains { $0.contains(address) }
   }
