@@ -139,7 +139,7 @@ public struct Engine {
     for (rule, finding) in findings {
       emit(finding, rule: rule, event: context.event, userID: userID, user: &user, late: late, into: &output)
     }
-    if let slot = userSlot { users.put(user!, slot) }
+    if let slot = userSlot { users.put(user.take()!, slot) }  // taken: `user!` copied the record
     swap(&context.strings, &strings)
   }
 
@@ -160,7 +160,7 @@ public struct Engine {
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
     guard let slot = checkOutDomain(into: &context) else { return }
     for detector in detectors where detector.rule.detector == .issuer { _ = detector.evaluate(&context) }
-    domains.put(context.domain!, slot)
+    domains.put(context.domain.take()!, slot)
   }
 
   /// Sign-ins and token grants with a UPN carry their domain's issuer record into the context.
