@@ -67,26 +67,55 @@ public struct JSONWriter: Sendable {
   public mutating func field(_ name: String, _ value: Int) { key(name); int(Int64(value)) }
   public mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
 
+  /// Copies runs of bytes that need no escape in one append each, byte by byte over the UTF-8
+  /// (valid in any `String`): per scalar, an alert's few hundred bytes cost tens of thousands
+  /// of instructions.
   private mutating func appendEscaped(_ text: String) {
     bytes.append(UInt8(ascii: "\""))
-    for scalar in text.unicodeScalars {
-      let v = scalar.value
-      switch v {
-      case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-      case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-      case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-      case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-      case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-      case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
-        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u")])
-        for shift in stride(from: 12, through: 0, by: -4) {
-          bytes.append(hexDigits[Int(v >> UInt32(shift) & 0xF)])
+    text.utf8.span.withUnsafeBufferPointer { utf8 in
+      let count = utf8.count
+      var runStart = 0
+      var i = 0
+      while i < count {
+        let byte = utf8[i]
+        let escaped: UInt32
+        let length: Int
+        if byte >= 0x20, byte < 0x7F, byte != 0x22, byte != 0x5C {
+          i += 1
+          continue
+        } else if byte < 0x80 {
+          (escaped, length) = (UInt32(byte), 1)
+        } else if byte == 0xC2, i + 1 < count, utf8[i + 1] < 0xA0 {
+          (escaped, length) = (UInt32(utf8[i + 1]), 2)  // U+0080–U+009F: C1 controls
+        } else if byte == 0xE2, i + 2 < count, utf8[i + 1] == 0x80, utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9 {
+          (escaped, length) = (0x2000 | (UInt32(utf8[i + 2]) &- 0x80), 3)  // U+2028, U+2029: line breaks to JavaScript
+        } else {
+          i += 1
+          continue
         }
-      default:
-        appendUTF8(v, to: &bytes)
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+        appendEscape(escaped)
+        i += length
+        runStart = i
       }
+      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
     }
     bytes.append(UInt8(ascii: "\""))
+  }
+
+  private mutating func appendEscape(_ scalar: UInt32) {
+    switch scalar {
+    case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+    case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+    case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+    case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+    case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+    default:
+      bytes.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+      for shift in stride(from: 12, through: 0, by: -4) {
+        bytes.append(hexDigits[Int(scalar >> UInt32(shift) & 0xF)])
+      }
+    }
   }
 }
 

@@ -15,6 +15,19 @@ import Testing
     #expect(EventTime(rfc3339: input)?.rfc3339 == expected)
   }
 
+  /// The text written digit by digit into one buffer is the text padded piece by piece, and it
+  /// parses back to the same millisecond, across the years logs can hold and either side of them.
+  @Test func formattingMatchesThePaddedTextAndRoundTrips() {
+    var rng = SystemRandomNumberGenerator()
+    let edges: [Int64] = [0, -1, 1, 999, -86_400_000, 253_402_300_799_999, -62_167_219_200_000, 253_402_300_800_000, -62_167_219_200_001, EventTime.distantPast.millis]
+    for millis in edges + (0..<5000).map({ _ in Int64.random(in: -62_167_219_200_000...253_402_300_799_999, using: &rng) }) {
+      let time = EventTime(millis: millis)
+      let civil = CivilTime(millis: millis)
+      #expect(time.rfc3339 == civil.padded, "\(millis)")
+      if civil.year >= 0, civil.year <= 9999 { #expect(EventTime(rfc3339: time.rfc3339) == time, "\(millis)") }
+    }
+  }
+
   @Test(arguments: ["", "yesterday", "2024-13-01T00:00:00Z", "2024-01-01", "2024-01-01T25:00:00Z", "2024-01-01T00:00:00Zjunk", "2024-01-01T00:00:00."])
   func rejectsWhatIsNotADateTime(_ input: String) {
     #expect(EventTime(rfc3339: input) == nil)

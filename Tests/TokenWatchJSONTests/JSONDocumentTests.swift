@@ -104,6 +104,39 @@ import Testing
     #expect(String(decoding: w.bytes, as: UTF8.self) == #"{"z":"a\"b\\c\n\u001b[31m\u009b\u2028é","a":1,"list":[true,null,2.5]}"#)
   }
 
+  /// The writer's escaping, which copies runs of plain bytes, against the rule written scalar by
+  /// scalar: quote, backslash and the short escapes; `\u` for C0, DEL, C1, U+2028 and U+2029;
+  /// everything else as it is. Random strings mix all of these with plain and multi-byte text.
+  @Test func escapingMatchesAScalarByScalarReference() {
+    func reference(_ text: String) -> String {
+      var out = "\""
+      for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0x22: out += "\\\""
+        case 0x5C: out += "\\\\"
+        case 0x0A: out += "\\n"
+        case 0x0D: out += "\\r"
+        case 0x09: out += "\\t"
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
+        }
+      }
+      return out + "\""
+    }
+    let pool: [UInt32] = [0x00, 0x09, 0x0A, 0x0D, 0x1B, 0x1F, 0x20, 0x22, 0x41, 0x5C, 0x7E, 0x7F, 0x80, 0x9B, 0x9F, 0xA0, 0xE9,
+      0x2027, 0x2028, 0x2029, 0x202A, 0x20AC, 0xFFFD, 0x1F600]
+    var rng = Rng(seed: 77)
+    for _ in 0..<3000 {
+      var text = String.UnicodeScalarView()
+      for _ in 0..<Int(rng.next() % 40) { text.append(Unicode.Scalar(pool[Int(rng.next() % UInt64(pool.count))])!) }
+      var writer = JSONWriter()
+      writer.string(String(text))
+      #expect(String(decoding: writer.bytes, as: UTF8.self) == reference(String(text)))
+    }
+  }
+
   @Test func fixedFormatting() {
     #expect(formatFixed(12.5, decimals: 2) == "12.5")
     #expect(formatFixed(3, decimals: 2) == "3")
