@@ -19,8 +19,6 @@ struct StringTable<Value> {
     }
   }
 
-  var isEmpty: Bool { keys.isEmpty }
-
   subscript(_ key: String) -> Value? {
     guard !keys.isEmpty else { return nil }
     guard let slot = index.find(hash: key.tableHash, where: { ExactString.identical(keys[Int($0)], key) }) else { return nil }

@@ -92,6 +92,11 @@ public final class FrameQueue: @unchecked Sendable {
     push(CollectionOfOne(frame), cost: frame.cost, interrupted: interrupted)
   }
 
+  /// The most frames a producer (the network thread, the stdin reader) collects before handing
+  /// them over: it hands over what one read gave, so a line waits only for the others that came
+  /// with it, and at most this many, so none waits long for the rest to be decoded.
+  public static let handOverBatch = 64
+
   /// Pushes `frames` in one go, in order: one lock round trip and at most one wake-up for all of
   /// them. Under load a producer reads many lines at once, and waking the engine thread once per
   /// line cost as much as detecting on it. The batch waits for room as one frame would.

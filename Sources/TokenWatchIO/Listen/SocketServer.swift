@@ -420,14 +420,10 @@ final class EventLoop {
     var frame = Frame(source: connection.listener, origin: connection.origin, line: connection.messages, payload: payload)
     if let transform { frame = transform(frame) }
     pending.append(frame)
-    if pending.count >= Self.maxBatch { handOver() }
+    if pending.count >= FrameQueue.handOverBatch { handOver() }
   }
 
-  /// Frames of one read are handed over together, up to this many at once: a line waits only for
-  /// the others that came in the same read, and under load (many lines a read) the engine thread
-  /// is woken once per batch instead of once per line.
-  static let maxBatch = 64
-
+  /// Hands over the frames of one read together (see `FrameQueue.handOverBatch`).
   private func handOver() {
     guard !pending.isEmpty else { return }
     if !queue.push(contentsOf: pending, interrupted: { shared.stopping.load(ordering: .relaxed) }) { queueClosed = true }

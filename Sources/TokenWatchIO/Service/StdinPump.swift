@@ -29,13 +29,10 @@ final class StdinPump: @unchecked Sendable {
     self.thread = thread
   }
 
-  /// Lines decoded and not yet handed over are handed over before a read that may block, and
-  /// at most this many at once: a line waits only for the others already read with it.
-  static let maxBatch = 64
-
   private func pump() {
+    // Decoded lines are handed over before a read that may block (`FrameQueue.handOverBatch`).
     var batch: [Frame] = []
-    batch.reserveCapacity(Self.maxBatch)
+    batch.reserveCapacity(FrameQueue.handOverBatch)
     while let line = reader.next() {
       let frame: Frame
       switch line {
@@ -44,7 +41,7 @@ final class StdinPump: @unchecked Sendable {
       case .oversized(let number, let bytes): frame = Frame(source: source, origin: StdinPump.origin, line: number, payload: .oversized(bytes: bytes))
       }
       batch.append(decoder.decode(frame))
-      if batch.count >= Self.maxBatch || !reader.hasBufferedLine {
+      if batch.count >= FrameQueue.handOverBatch || !reader.hasBufferedLine {
         guard queue.push(contentsOf: batch, interrupted: { false }) else { return }
         batch.removeAll(keepingCapacity: true)
       }
