@@ -280,3 +280,25 @@ func measureWatchThroughput(_ setup: Setup, events: Int) throws -> (seconds: Dou
   try requireSuccess(result, "tokenwatch watch", stderrFile: errors)
   return (seconds, result.peakRSSBytes)
 }
+
+/// The machine's CPU time so far, from the first line of /proc/stat, in clock ticks.
+struct CPUTimes {
+  var total: UInt64
+  var steal: UInt64
+
+  static func read() -> CPUTimes? {
+    guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+      let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+    else { return nil }
+    // user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
+    let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+    guard fields.count >= 8 else { return nil }
+    return CPUTimes(total: fields.prefix(8).reduce(0, +), steal: fields[7])
+  }
+
+  /// The share of all CPU time since `earlier` that the host took (0 to 1).
+  func stealShare(since earlier: CPUTimes) -> Double {
+    let total = self.total &- earlier.total
+    return total == 0 ? 0 : Double(steal &- earlier.steal) / Double(total)
+  }
+}
