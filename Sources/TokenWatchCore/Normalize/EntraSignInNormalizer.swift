@@ -46,18 +46,19 @@ public enum EntraSignInNormalizer: EventNormalizer {
     let document = keys.document
     switch shape {
     case .graphObject:
-      let signIn = keys.view
+      let signIn = keys.makeView()
       return try read(signIn, keys: Field.camelCaseTable, kind: graphObjectKind(signIn), sourceDetail: "entra:signIn", envelope: nil)
     case .diagnostic(let categoryRef, let properties):
       guard let category = SignInCategory.named(document, categoryRef) else {
         throw unknownCategory(document, categoryRef)
       }
-      guard let properties = LenientView.container(document, properties), properties.isObject else {
+      let envelope = keys.makeView()
+      guard let properties = envelope.container(properties), properties.isObject else {
         throw NormalizeFailure(.invalid, "\(category.name) record has no \"properties\" object")
       }
-      return try read(properties, keys: Field.camelCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (keys.view, .diagnostic))
+      return try read(properties, keys: Field.camelCaseTable, kind: category.kind, sourceDetail: category.sourceDetail, envelope: (envelope, .diagnostic))
     case .logAnalytics:
-      let row = keys.view
+      let row = keys.makeView()
       // `Type` names the table ("SigninLogs"); `Category` the diagnostic category ("SignInLogs").
       // Projections and other tables reuse either column, so try the table first.
       let names = [keys.table, keys.logCategory].compactMap { $0 }.filter { document.kind($0) == .string }
@@ -84,13 +85,12 @@ public enum EntraSignInNormalizer: EventNormalizer {
     }
     // A Log Analytics row names its table or category and always carries some workspace column;
     // the second test keeps a native event with a stray "Type" key out.
-    let object = keys.view
     if keys.isString(keys.table) || keys.isString(keys.logCategory),
-      object.has("TimeGenerated") || object.has("CreatedDateTime") || object.has("TenantId")
+      keys.has("TimeGenerated") || keys.has("CreatedDateTime") || keys.has("TenantId")
     {
       return .logAnalytics
     }
-    if object.has("createdDateTime"), keys.properties == nil, looksLikeSignIn(object) {
+    if keys.has("createdDateTime"), keys.properties == nil, looksLikeSignIn(keys) {
       return .graphObject
     }
     return nil
@@ -98,7 +98,7 @@ public enum EntraSignInNormalizer: EventNormalizer {
 
   /// `createdDateTime` alone is on many Graph resources (users, groups); a sign-in also names a token,
   /// its interactivity, or an app being signed in to.
-  private static func looksLikeSignIn(_ object: LenientView) -> Bool {
+  private static func looksLikeSignIn(_ object: RoutingKeys) -> Bool {
     object.has("uniqueTokenIdentifier") || object.has("isInteractive") || object.has("signInEventTypes")
       || (object.has("appId") && (object.has("userPrincipalName") || object.has("servicePrincipalId")))
   }

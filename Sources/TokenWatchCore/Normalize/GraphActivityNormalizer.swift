@@ -34,12 +34,13 @@ public enum GraphActivityNormalizer: EventNormalizer {
   private static func normalize(_ keys: RoutingKeys, _ shape: Shape) throws(NormalizeFailure) -> NormalizedEvent {
     switch shape {
     case .diagnostic(let properties):
-      guard let call = LenientView.container(keys.document, properties), call.isObject else {
+      let envelope = keys.makeView()
+      guard let call = envelope.container(properties), call.isObject else {
         throw NormalizeFailure(.invalid, "\(category) record has no \"properties\" object")
       }
-      return try read(call, keys: .camelCase, envelope: keys.view)
+      return try read(call, keys: .camelCase, envelope: envelope)
     case .logAnalytics:
-      return try read(keys.view, keys: .pascalCase, envelope: nil)
+      return try read(keys.makeView(), keys: .pascalCase, envelope: nil)
     }
   }
 
@@ -55,7 +56,7 @@ public enum GraphActivityNormalizer: EventNormalizer {
     if keys.rowNamesGraphActivity {
       return .logAnalytics
     }
-    if keys.table == nil, keys.category == nil, keys.view.has("SignInActivityId"), keys.view.has("RequestUri") {
+    if keys.table == nil, keys.category == nil, keys.has("SignInActivityId"), keys.has("RequestUri") {
       return .logAnalytics
     }
     return nil

@@ -88,12 +88,24 @@ extension JSONDocument {
 /// JSON text inside a string column; `nested(_:)` parses those into a document of their own, so a
 /// normalizer reads `DeviceDetail.deviceId` the same way whether it arrived as an object or as text.
 struct LenientView {
-  let document: JSONDocument
+  /// The document, held once per record in a box every view of it shares. A view that held the
+  /// document itself retained its two arrays on every copy, and an optional view (every nested
+  /// object read) was destroyed through the runtime's generic value witness.
+  private let box: DocumentBox
   let ref: JSONRef
 
   init(_ document: JSONDocument, _ ref: JSONRef) {
-    self.document = document
+    self.init(box: DocumentBox(document), ref)
+  }
+
+  private init(box: DocumentBox, _ ref: JSONRef) {
+    self.box = box
     self.ref = ref
+  }
+
+  /// Borrowed from the box, not copied out of it (a copy retained both arrays).
+  var document: JSONDocument {
+    _read { yield box.document }
   }
 
   func member(_ key: String) -> JSONRef? { document.member(ref, key) }
@@ -136,23 +148,25 @@ struct LenientView {
 
   func nested(_ value: JSONRef?) -> LenientView? {
     guard let value else { return nil }
-    return LenientView.container(document, value)
+    return container(value)
   }
 
   /// The object or array under `key`, or the object or array encoded as JSON text in a string
   /// under `key` (parsed into a second document). Nil for anything else, including bad JSON text.
   func nested(_ key: String) -> LenientView? { nested(member(key)) }
 
-  /// The value itself if it is an object or array, or the container its JSON text encodes.
-  static func container(_ document: JSONDocument, _ value: JSONRef) -> LenientView? {
+  /// `value` (of this view's document) itself if it is an object or array, or the container its
+  /// JSON text encodes.
+  func container(_ value: JSONRef) -> LenientView? {
     switch document.kind(value) {
     case .object, .array:
-      return LenientView(document, value)
+      return LenientView(box: box, value)
     case .string:
-      let raw = document.rawBytes(value)
-      guard let first = raw.first(where: { !isJSONWhitespace($0) }),
-        first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
-      else { return nil }
+      let opensContainer = document.withRawBytes(value) { raw in
+        guard let first = raw.first(where: { !isJSONWhitespace($0) }) else { return false }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+      }
+      guard opensContainer else { return nil }
       var inner = JSONDocument()
       do { try inner.parse(stringAt: value, of: document) } catch { return nil }
       return LenientView(inner, inner.root)
@@ -163,10 +177,16 @@ struct LenientView {
 
   /// The elements of an array, each as a view (objects encoded as text are decoded too).
   var elements: [LenientView] {
-    document.elements(ref).compactMap { LenientView.container(document, $0) ?? LenientView(document, $0) }
+    document.elements(ref).map { container($0) ?? LenientView(box: box, $0) }
   }
 
   var isObject: Bool { document.kind(ref) == .object }
+}
+
+/// A document shared by the views of one record (see `LenientView`).
+final class DocumentBox {
+  let document: JSONDocument
+  init(_ document: JSONDocument) { self.document = document }
 }
 
 /// An object whose fields were all found in one pass over it (`JSONKeyTable`), read by field.

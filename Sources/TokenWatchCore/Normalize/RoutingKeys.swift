@@ -6,7 +6,8 @@ import TokenWatchJSON
 /// The registry takes this look once per record and every format test reads it, where each used
 /// to look keys up one by one (a scan of the object per key).
 public struct RoutingKeys {
-  let view: LenientView
+  public let document: JSONDocument
+  public let record: JSONRef
   private(set) var category: JSONRef?
   private(set) var properties: JSONRef?
   private(set) var table: JSONRef?
@@ -24,7 +25,8 @@ public struct RoutingKeys {
 
   /// Nil when `record` is not an object.
   public init?(_ document: JSONDocument, _ record: JSONRef) {
-    view = LenientView(document, record)
+    self.document = document
+    self.record = record
     // Later duplicates overwrite earlier ones: the last key wins, as with `member`.
     guard let found = document.members(record, Self.keys) else { return nil }
     category = found[0]
@@ -39,13 +41,18 @@ public struct RoutingKeys {
     time = found[9]
   }
 
-  public var document: JSONDocument { view.document }
-  public var record: JSONRef { view.ref }
+  /// A view of the record for reading its fields. Made when a format reads them, not with the
+  /// keys: a view holds the document in a box of its own, an allocation a record read without
+  /// views (a native event) need not pay.
+  func makeView() -> LenientView { LenientView(document, record) }
+
+  /// Whether the record has `key` (a lookup of its own: for keys only some shapes ask about).
+  func has(_ key: String) -> Bool { document.member(record, key) != nil }
 
   func isString(_ value: JSONRef?) -> Bool { value.map { document.kind($0) == .string } ?? false }
 
   /// A string equal to `literal` (no allocation).
-  func names(_ value: JSONRef?, _ literal: String) -> Bool { view.equals(value, literal) }
+  func names(_ value: JSONRef?, _ literal: String) -> Bool { value.map { document.stringEquals($0, literal) } ?? false }
 
   /// `Type` or `Category` says the row is Graph activity.
   var rowNamesGraphActivity: Bool {
