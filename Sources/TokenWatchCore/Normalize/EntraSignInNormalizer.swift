@@ -13,8 +13,8 @@ import TokenWatchJSON
 public enum EntraSignInNormalizer: EventNormalizer {
   public static let format = InputFormat.entra
 
-  public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
-    guard let keys = RoutingKeys(document, record), let shape = shape(keys) else { return false }
+  public static func claims(_ keys: RoutingKeys) -> Bool {
+    guard let shape = shape(keys) else { return false }
     return claims(keys, shape)
   }
 

@@ -4,18 +4,24 @@ import TokenWatchJSON
 /// requirements so the registry dispatches through a metatype, with no boxing per event.
 public protocol EventNormalizer {
   static var format: InputFormat { get }
-  /// A cheap look at one or two keys: does this record belong to this format?
-  static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool
+  /// Does this record belong to this format? Decided from the registry's one look at the
+  /// record's routing keys (`RoutingKeys`), not by looking keys up again.
+  static func claims(_ keys: RoutingKeys) -> Bool
   /// Normalizes a record this format claimed. Throws for records it recognises but cannot use.
   static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent
-  /// `matches`, then `normalize` if it does, in one step, given the registry's one look at the
-  /// record's routing keys (the registry asks this; formats that route by those keys use them).
+  /// `claims`, then `normalize` if it does, in one step (the registry asks this; formats that
+  /// work out a shape for both questions find it once).
   static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent?
 }
 
 extension EventNormalizer {
+  /// Whether this format claims `record` (`claims` on its routing keys).
+  public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
+    RoutingKeys(document, record).map(claims) ?? false
+  }
+
   public static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent? {
-    guard matches(keys.document, keys.record) else { return nil }
+    guard claims(keys) else { return nil }
     return try normalize(keys.document, keys.record)
   }
 }

@@ -14,9 +14,7 @@ public enum GraphActivityNormalizer: EventNormalizer {
   public static let format = InputFormat.graph
   static let category = "MicrosoftGraphActivityLogs"
 
-  public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
-    RoutingKeys(document, record).flatMap(shape) != nil
-  }
+  public static func claims(_ keys: RoutingKeys) -> Bool { shape(keys) != nil }
 
   public static func normalize(_ document: JSONDocument, _ record: JSONRef) throws(NormalizeFailure) -> NormalizedEvent {
     guard let keys = RoutingKeys(document, record), let shape = shape(keys) else {

@@ -19,6 +19,14 @@ extension JSONDocument {
     }
   }
 
+  /// An RFC 3339 time from a string value, parsed straight from its bytes: a time has nothing to
+  /// escape, so escaped text fails there and its decoded text is parsed instead (rare).
+  func eventTime(_ ref: JSONRef) -> EventTime? {
+    guard kind(ref) == .string else { return nil }
+    if let parsed = withRawBytes(ref, { EventTime(utf8: $0) }) { return parsed }
+    return string(ref).flatMap { EventTime(rfc3339: $0) }
+  }
+
   /// An integer from a JSON integer, an integral JSON number (`9009.0`, as Sentinel's `_d`
   /// columns write it) or a string holding either.
   func lenientInt64(_ ref: JSONRef) -> Int64? {
@@ -139,12 +147,7 @@ struct LenientView {
     return document.stringEquals(value, literal)
   }
 
-  func time(_ value: JSONRef?) -> EventTime? {
-    guard let value, document.kind(value) == .string else { return nil }
-    let parsed = document.rawBytes(value).withUnsafeBufferPointer { EventTime(utf8: $0) }
-    if let parsed { return parsed }
-    return document.string(value).flatMap { EventTime(rfc3339: $0) }  // escaped text, rare
-  }
+  func time(_ value: JSONRef?) -> EventTime? { value.flatMap { document.eventTime($0) } }
 
   func nested(_ value: JSONRef?) -> LenientView? {
     guard let value else { return nil }

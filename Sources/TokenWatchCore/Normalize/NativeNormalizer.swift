@@ -13,16 +13,7 @@ import TokenWatchJSON
 public enum NativeNormalizer: EventNormalizer {
   public static let format = InputFormat.native
 
-  public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
-    RoutingKeys(document, record).map(claims) ?? false
-  }
-
-  public static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent? {
-    guard claims(keys) else { return nil }
-    return try normalize(keys.document, keys.record)
-  }
-
-  private static func claims(_ keys: RoutingKeys) -> Bool {
+  public static func claims(_ keys: RoutingKeys) -> Bool {
     guard let kind = keys.kind, keys.category == nil, keys.eventType == nil, keys.properties == nil else { return false }
     // A record whose kind is one of ours is claimed even without a time, so that it fails with
     // "missing "time"" rather than as an unknown format.
@@ -137,13 +128,10 @@ public enum NativeNormalizer: EventNormalizer {
       return text.isEmpty ? nil : text
     }
 
-    /// An RFC 3339 time, parsed straight from the bytes (a time is never escaped, so any escape
-    /// fails that parse and the decoded text gets the same one); nil when absent.
+    /// An RFC 3339 time (`JSONDocument.eventTime`); nil when absent.
     func time(_ field: Field) throws(NormalizeFailure) -> EventTime? {
       guard let value = present(field) else { return nil }
-      if document.kind(value) == .string, let parsed = document.withRawBytes(value, { EventTime(utf8: $0) }) {
-        return parsed
-      }
+      if let parsed = document.eventTime(value) { return parsed }
       guard let text = try string(field) else { return nil }
       guard let parsed = EventTime(rfc3339: text) else {
         throw NormalizeFailure(.invalid, "\"\(field.key)\" is not an RFC 3339 date-time: \"\(text)\"")

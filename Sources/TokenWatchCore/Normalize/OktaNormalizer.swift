@@ -10,16 +10,7 @@ public enum OktaNormalizer: EventNormalizer {
 
   /// `eventType` alone is not enough: CloudTrail has one too ("AwsApiCall"). An Okta event also has
   /// `published`, `uuid` or an `actor`.
-  public static func matches(_ document: JSONDocument, _ record: JSONRef) -> Bool {
-    RoutingKeys(document, record).map(claims) ?? false
-  }
-
-  public static func normalizeIfMatching(_ keys: RoutingKeys) throws(NormalizeFailure) -> NormalizedEvent? {
-    guard claims(keys) else { return nil }
-    return try normalize(keys.document, keys.record)
-  }
-
-  private static func claims(_ keys: RoutingKeys) -> Bool {
+  public static func claims(_ keys: RoutingKeys) -> Bool {
     guard let type = keys.eventType, keys.isString(type), !keys.names(type, "com.okta.event_hook") else { return false }
     return keys.published != nil || keys.uuid != nil || keys.actor != nil
   }
