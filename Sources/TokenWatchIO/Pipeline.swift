@@ -43,11 +43,11 @@ public final class Pipeline {
     case inputFailure
   }
 
-  /// An event waiting in a reorder window, with where it came from (`Origin`: the input's index
-  /// in replay, the connection's name in watch). A class: the event passes through the window's
-  /// slots, the merger's queues and the engine call, and each move of a reference is one retain,
-  /// where moving the struct retained each of its fifteen strings (and buffered ~370 bytes per
-  /// slot instead of 8).
+  /// An event waiting in watch's reorder window, with the connection it came from. A class: the
+  /// event passes through the window's slots and the engine call, and each move of a reference
+  /// is one retain, where moving the struct retained each of its fifteen strings (and buffered
+  /// ~370 bytes per slot instead of 8). Replay, where every event waits, parks them in slots
+  /// instead (`ParkedEvents`), with no allocation per event.
   final class QueuedEvent<Origin> {
     /// Nil once taken. An optional rather than a placeholder left behind: copying the placeholder
     /// in and destroying it later cost ~670 instructions an event.
@@ -133,20 +133,21 @@ public final class Pipeline {
   }
 
   private func replay<Feed: ReplayFeed>(_ feed: inout Feed, names: [String]) -> Outcome {
-    var merger = StreamMerger<QueuedEvent<Int>>(inputs: names.count, maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
+    var merger = StreamMerger<ParkedEvent>(inputs: names.count, maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
+    var parked = ParkedEvents()
     var failed = false
     started = Posix.monotonicSeconds()
     nextProgress = started + (options.progressSeconds ?? 0)
     while !reporter.strictFailure, !sink.isBroken {
       if let entry = merger.pop() {
-        process(entry.item.takeEvent(), late: entry.late, source: names[entry.item.origin], line: entry.item.line)
+        process(parked.take(entry.item), late: entry.late, source: names[Int(entry.item.origin)], line: entry.item.line)
         continue
       }
       guard let i = merger.starvedInput else { break }
       let result: EventSource.ReadResult = Signals.isStopRequested ? .end : feed.readNext(i) { event, tieBreak, line in
         let time = event.time
         if time > newestSeen { newestSeen = time }
-        merger.push(QueuedEvent(event: event, origin: i, line: line), time: time, tieBreak: tieBreak, input: i)
+        merger.push(parked.park(event, origin: i, line: line), time: time, tieBreak: tieBreak, input: i)
         if merger.overflowCount > 0, !warnedFull { warnFull(source: names[i], line: line) }
       }
       switch result {

@@ -21,14 +21,15 @@ struct PagedArray<Element> {
     _modify { yield &pages[index >> Self.pageShift][index & Self.pageMask] }
   }
 
-  mutating func append(_ element: Element) {
+  /// Consuming: a borrowed element was copied into the page (retaining each reference in it).
+  mutating func append(_ element: consuming Element) {
     if count & Self.pageMask == 0 {
       var page: [Element] = []
       // The first page grows as needed (small stores stay small); later ones are made whole.
       if !pages.isEmpty { page.reserveCapacity(Self.pageSize) }
       pages.append(page)
     }
-    pages[pages.count - 1].append(element)
+    pages[pages.count - 1].append(consume element)
     count += 1
   }
 }

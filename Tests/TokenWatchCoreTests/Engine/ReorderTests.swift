@@ -176,3 +176,38 @@ import Testing
 
 /// Tests draw from the simulator's SplitMix64 generator.
 typealias SplitMix = SeededGenerator
+
+@Suite struct ParkedEventsTests {
+  @Test func eachHandleGivesBackItsOwnEventWithItsOriginAndLine() {
+    var parked = ParkedEvents()
+    var handles: [ParkedEvent] = []
+    for i in 0..<5 {
+      handles.append(parked.park(event("2026-03-02T09:00:0\(i)Z", token: "t\(i)"), origin: i % 2, line: 10 + i))
+    }
+    #expect(parked.count == 5)
+    #expect(handles.map(\.origin) == [0, 1, 0, 1, 0])
+    #expect(handles.map(\.line) == [10, 11, 12, 13, 14])
+    // Taken out of order, as a reorder window releases them.
+    for i in [3, 0, 4, 1, 2] {
+      #expect(parked.take(handles[i]).token == "t\(i)")
+    }
+    #expect(parked.count == 0)
+  }
+
+  @Test func freedSlotsAreReusedSoParkingStaysBoundedByWhatWaits() {
+    var parked = ParkedEvents()
+    var waiting: [(ParkedEvent, String)] = []
+    // A window of at most 3 events over 5,000 (pages hold 4,096 slots: a second page would show).
+    for i in 0..<5_000 {
+      let id = "t\(i)"
+      waiting.append((parked.park(event("2026-03-02T09:00:00Z", token: id), origin: 0, line: i), id))
+      if waiting.count == 3 {
+        let (handle, expected) = waiting.removeFirst()
+        #expect(parked.take(handle).token == expected)
+      }
+      #expect(parked.count == waiting.count)
+    }
+    #expect(Set(waiting.map { $0.0.slot }).isSubset(of: [0, 1, 2]))
+    for (handle, expected) in waiting { #expect(parked.take(handle).token == expected) }
+  }
+}
