@@ -218,10 +218,43 @@ say()
   let entraFile = scratch + "/entra.ndjson"
   progress("generating \(grouped(options.events)) Entra sign-in records (seed \(bulkSeed))")
   let entraBytes = try generateFile(.entra, events: options.events, path: entraFile)
-  let replay = try measureReplay(setup, file: entraFile, events: options.events, bytes: entraBytes, runs: options.runs, progress: progress)
+  // Rounds of one replay, one JSONDecoder run and one Python run over the same file: this VM's
+  // host takes the CPU away for seconds at a time (steal), so measuring the replays first and the
+  // baselines minutes later compared different machines. Each round's ratios compare runs made
+  // back to back, under the steal printed with them; the ratios reported are their medians.
+  var replay = ReplayResult(events: options.events, bytes: entraBytes, seconds: [], peakRSSBytes: [])
+  var decodeRuns: [DecodeRun] = []
+  var python: PythonOutcome = .skipped("--skip-python")
+  var pythonSeconds: [Double] = []
+  var rounds: [(steal: Double?, overJSONDecoder: Double, overPython: Double?)] = []
+  for round in 1...options.runs {
+    let before = CPUTimes.read()
+    let run = try measureReplay(setup, file: entraFile, events: options.events, bytes: entraBytes, runs: 1) { progress("round \(round)/\(options.runs): " + $0) }
+    replay.seconds += run.seconds
+    replay.peakRSSBytes += run.peakRSSBytes
+    let decoded = try decodeWithJSONDecoder(path: entraFile)
+    decodeRuns.append(decoded)
+    progress("round \(round)/\(options.runs): JSONDecoder \(fixed(decoded.seconds, 2)) s")
+    var pythonRun: Double?
+    if !options.skipPython, round == 1 || pythonSeconds.count == round - 1 {
+      python = measurePython(scratch: scratch, file: entraFile, runs: 1, progress: progress)
+      if case .measured(let p) = python {
+        pythonSeconds += p.seconds
+        pythonRun = p.seconds.first
+        progress("round \(round)/\(options.runs): Python \(p.module) \(fixed(p.seconds[0], 2)) s")
+      }
+    }
+    let steal = before.flatMap { before in CPUTimes.read().map { $0.stealShare(since: before) } }
+    // Events per second are events over seconds, so a ratio of rates is the inverse ratio of times.
+    rounds.append((steal, decoded.seconds / run.seconds[0], pythonRun.map { $0 / run.seconds[0] }))
+  }
+  if case .measured(var p) = python {
+    p.seconds = pythonSeconds
+    python = .measured(p)
+  }
   say("1. replay, end to end: Entra Event Hub sign-ins, all rules, tokenwatch replay --quiet --output ndjson FILE > /dev/null")
   say("   input       \(grouped(options.events)) events, \(fixed(Double(entraBytes) / 1e6, 1)) MB (\(entraBytes / max(1, options.events)) B/event)")
-  say("   runs        " + replay.seconds.map { fixed($0, 2) + " s" }.joined(separator: ", ") + "  (median \(fixed(replay.medianSeconds, 2)) s)")
+  say("   runs        " + replay.seconds.map { fixed($0, 2) + " s" }.joined(separator: ", ") + "  (median \(fixed(replay.medianSeconds, 2)) s; each in a round with the baselines of section 3)")
   say("   throughput  \(grouped(Int(replay.eventsPerSecond))) events/s, \(fixed(replay.megabytesPerSecond, 1)) MB/s")
   say("   peak RSS    \(mebibytes(replay.maxPeakRSSBytes))")
   say()
@@ -279,23 +312,9 @@ say()
     ])),
   ])))
 
-  // 3. Decode-only baselines over the same Entra file.
-  progress("decoding the Entra file with Foundation JSONDecoder")
-  var decodeRuns: [DecodeRun] = []
-  for run in 1...options.runs {
-    let result = try decodeWithJSONDecoder(path: entraFile)
-    decodeRuns.append(result)
-    progress("JSONDecoder run \(run)/\(options.runs): \(fixed(result.seconds, 2)) s")
-  }
+  // 3. Decode-only baselines over the same Entra file, measured in section 1's rounds.
   let decodeSeconds = median(decodeRuns.map(\.seconds))
   let decodeRate = Double(decodeRuns[0].events) / decodeSeconds
-  let python: PythonOutcome
-  if options.skipPython {
-    python = .skipped("--skip-python")
-  } else {
-    progress("decoding the Entra file with Python")
-    python = measurePython(scratch: scratch, file: entraFile, runs: options.runs, progress: progress)
-  }
   unlink(entraFile)
 
   say("3. decode-only baselines over the same Entra file (median of \(options.runs); reading the file included)")
@@ -304,24 +323,32 @@ say()
   var baselines: [(String, JSON)] = [
     ("jsondecoder", .object([("events", .int(decodeRuns[0].events)), ("failures", .int(decodeRuns[0].failures)), ("seconds", .array(decodeRuns.map { .double($0.seconds, 3) })), ("events_per_s", .double(decodeRate, 0))]))
   ]
-  var ratios: [(String, JSON)] = [("replay_over_jsondecoder", .double(replay.eventsPerSecond / decodeRate, 2))]
-  let ratioJSONDecoder = replay.eventsPerSecond / decodeRate
+  let ratioJSONDecoder = median(rounds.map(\.overJSONDecoder))
+  let pythonRatios = rounds.compactMap(\.overPython)
+  let ratioPython = pythonRatios.count == rounds.count ? median(pythonRatios) : nil
+  var ratios: [(String, JSON)] = [("replay_over_jsondecoder", .double(ratioJSONDecoder, 2))]
   switch python {
   case .measured(let p):
     let how = p.module == "msgspec" ? "typed msgspec.Struct decode" : "orjson.loads + dict access"
     say("   Python \(p.pythonVersion), \(p.module) \(p.moduleVersion), \(how): \(grouped(Int(p.eventsPerSecond))) events/s, \(fixed(Double(entraBytes) / 1e6 / median(p.seconds), 1)) MB/s")
-    say("   ratios      tokenwatch end to end ÷ JSONDecoder decode-only = \(fixed(ratioJSONDecoder, 2))×; ÷ Python \(p.module) decode-only = \(fixed(replay.eventsPerSecond / p.eventsPerSecond, 2))×")
+    say("   ratios      tokenwatch end to end ÷ JSONDecoder decode-only = \(fixed(ratioJSONDecoder, 2))×; ÷ Python \(p.module) decode-only = \(ratioPython.map { fixed($0, 2) + "×" } ?? "unknown") (medians of the rounds)")
     baselines.append(("python", .object([
       ("python", .string(p.pythonVersion)), ("module", .string(p.module)), ("module_version", .string(p.moduleVersion)), ("events", .int(p.events)),
       ("seconds", .array(p.seconds.map { .double($0, 3) })), ("events_per_s", .double(p.eventsPerSecond, 0)),
     ])))
-    ratios.append(("replay_over_python", .double(replay.eventsPerSecond / p.eventsPerSecond, 2)))
+    ratios.append(("replay_over_python", ratioPython.map { .double($0, 2) } ?? .null))
   case .skipped(let reason):
     say("   python baseline: skipped (\(reason))")
-    say("   ratios      tokenwatch end to end ÷ JSONDecoder decode-only = \(fixed(ratioJSONDecoder, 2))×")
+    say("   ratios      tokenwatch end to end ÷ JSONDecoder decode-only = \(fixed(ratioJSONDecoder, 2))× (median of the rounds)")
     baselines.append(("python", .object([("skipped", .string(reason))])))
     ratios.append(("replay_over_python", .null))
   }
+  say("   rounds      " + rounds.enumerated().map { i, r in
+    "\(i + 1): \(fixed(r.overJSONDecoder, 2))× JSONDecoder" + (r.overPython.map { ", \(fixed($0, 2))× Python" } ?? "") + (r.steal.map { " (steal \(fixed($0 * 100, 1))%)" } ?? "")
+  }.joined(separator: "; "))
+  ratios.append(("rounds", .array(rounds.map { r in
+    .object([("steal", r.steal.map { .double($0, 4) } ?? .null), ("replay_over_jsondecoder", .double(r.overJSONDecoder, 2)), ("replay_over_python", r.overPython.map { .double($0, 2) } ?? .null)])
+  })))
   say()
   report.append(("baselines", .object(baselines)))
   report.append(("ratios", .object(ratios)))
