@@ -235,18 +235,18 @@ say()
     let decoded = try decodeWithJSONDecoder(path: entraFile)
     decodeRuns.append(decoded)
     progress("round \(round)/\(options.runs): JSONDecoder \(fixed(decoded.seconds, 2)) s")
-    var pythonRun: Double?
+    var pythonRate: Double?
     if !options.skipPython, round == 1 || pythonSeconds.count == round - 1 {
       python = measurePython(scratch: scratch, file: entraFile, runs: 1, progress: progress)
       if case .measured(let p) = python {
         pythonSeconds += p.seconds
-        pythonRun = p.seconds.first
+        pythonRate = Double(p.events) / p.seconds[0]
         progress("round \(round)/\(options.runs): Python \(p.module) \(fixed(p.seconds[0], 2)) s")
       }
     }
     let steal = before.flatMap { before in CPUTimes.read().map { $0.stealShare(since: before) } }
-    // Events per second are events over seconds, so a ratio of rates is the inverse ratio of times.
-    rounds.append((steal, decoded.seconds / run.seconds[0], pythonRun.map { $0 / run.seconds[0] }))
+    let replayRate = Double(options.events) / run.seconds[0]
+    rounds.append((steal, replayRate / (Double(decoded.events) / decoded.seconds), pythonRate.map { replayRate / $0 }))
   }
   if case .measured(var p) = python {
     p.seconds = pythonSeconds
