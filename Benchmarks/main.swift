@@ -236,7 +236,8 @@ say()
     decodeRuns.append(decoded)
     progress("round \(round)/\(options.runs): JSONDecoder \(fixed(decoded.seconds, 2)) s")
     var pythonRate: Double?
-    if !options.skipPython, round == 1 || pythonSeconds.count == round - 1 {
+    // Python is given up on at its first failure (a missing module, say), not retried each round.
+    if !options.skipPython, pythonSeconds.count == round - 1 {
       python = measurePython(scratch: scratch, file: entraFile, runs: 1, progress: progress)
       if case .measured(let p) = python {
         pythonSeconds += p.seconds
