@@ -2,7 +2,7 @@
 ///
 /// Stolen integration tokens (the Salesloft Drift pattern) are often used months after their
 /// last legitimate use. The idle threshold is event time; the state TTL must exceed it.
-public struct DormantDetector: Detector {
+public final class DormantDetector: Detector {
   public let rule: CompiledRule
   let idle: Duration
   let checksTokens: Bool

@@ -5,7 +5,7 @@
 /// lookback) and once we have watched long enough that the token cannot predate our view: its
 /// `token_issued_at` is after the user's first ingested sign-in, or, without that field, the
 /// stream has run for longer than a token's lifetime.
-public struct ForgedTokenDetector: Detector {
+public final class ForgedTokenDetector: Detector {
   public let rule: CompiledRule
   let lookback: Duration
   let tokenLifetime: Duration

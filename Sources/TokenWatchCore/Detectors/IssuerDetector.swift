@@ -5,7 +5,7 @@
 /// Elsewhere the detector learns each domain's issuers for a learning period of event time and
 /// then fires on any issuer never seen for that domain. An issuer that fired is not learned, so
 /// it keeps firing (suppression folds the repeats).
-public struct IssuerDetector: Detector {
+public final class IssuerDetector: Detector {
   public let rule: CompiledRule
   let learning: Duration
   /// Per domain: the configured patterns as written (for evidence) and compiled (for matching).
@@ -137,10 +137,14 @@ func userDomain(_ upn: String?) -> String? {
   // On the UTF-8 bytes: this runs for every sign-in, and Character-level search is slow.
   return upn.utf8.span.withUnsafeBufferPointer { bytes -> String? in
     var at = bytes.count - 1
-    while at >= 0, bytes[at] != UInt8(ascii: "@") { at -= 1 }
+    // UPNs are lower-cased by the normalizers; lower-case again only when needed.
+    var foldable = false
+    while at >= 0, bytes[at] != UInt8(ascii: "@") {
+      if bytes[at] &- 0x41 < 26 || bytes[at] >= 0x80 { foldable = true }
+      at -= 1
+    }
     guard at >= 0, at + 1 < bytes.count else { return nil }
     let domain = String(decoding: UnsafeBufferPointer(rebasing: bytes[(at + 1)...]), as: UTF8.self)
-    // UPNs are lower-cased by the normalizers; lower-case again only when needed.
-    return bytes[(at + 1)...].allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) ? domain : domain.lowercased()
+    return foldable ? domain.lowercased() : domain
   }
 }

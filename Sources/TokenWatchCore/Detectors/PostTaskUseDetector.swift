@@ -4,7 +4,7 @@
 /// This catches the successful ones: use after the task the token was issued for ended, after
 /// its user was disabled, after it (or its session, or all of the user's credentials) was
 /// revoked, and after its session ended.
-public struct PostTaskUseDetector: Detector {
+public final class PostTaskUseDetector: Detector {
   public let rule: CompiledRule
   // The configured checks, decided once (a set of strings hashed four times an event cost ~1.2k instructions).
   let checksUserDisabled: Bool

@@ -10,7 +10,7 @@
 /// device, so this is the victim's laptop moving. Device ids on resource accesses are copied from
 /// token claims, so they prove nothing there. An interactive sign-in in the same session does NOT
 /// grow it: a stolen session cookie replayed in a browser shows up exactly as that.
-public struct ReplayDetector: Detector {
+public final class ReplayDetector: Detector {
   public let rule: CompiledRule
   let checksTokens: Bool
   let checksSessions: Bool

@@ -4,7 +4,7 @@
 /// latest, so A→B→A ping-pong is caught. Geolocation error is allowed for by subtracting an
 /// error radius per point before computing speed. Sightings from trusted or VPN networks are
 /// neither anchors nor compared: their location says nothing about the person.
-public struct TravelDetector: Detector {
+public final class TravelDetector: Detector {
   public let rule: CompiledRule
   let checksTokens: Bool
   let checksUsers: Bool
@@ -87,9 +87,10 @@ public struct TravelDetector: Detector {
   }
 
   /// Keeps the last `history` distinct places; a sighting near the newest one just refreshes it.
-  private func record(_ point: GeoPoint, in trail: inout [GeoPoint]) {
-    if let newest = trail.last, isNear(newest, point) {
-      trail[trail.count - 1] = point
+  private func record(_ point: consuming GeoPoint, in trail: inout [GeoPoint]) {
+    // The newest point's coordinates only: `trail.last` copied the point, retaining its strings.
+    if let last = trail.indices.last, isNear(trail[last].latitude, trail[last].longitude, point.latitude, point.longitude) {
+      trail[last] = point
       return
     }
     trail.append(point)
@@ -97,11 +98,11 @@ public struct TravelDetector: Detector {
   }
 
   /// Within the geolocation error of each other; the haversine only when the bounds cannot tell.
-  private func isNear(_ a: GeoPoint, _ b: GeoPoint) -> Bool {
-    let bounds = kilometreBounds(a.latitude, a.longitude, b.latitude, b.longitude)
+  private func isNear(_ latitudeA: Double, _ longitudeA: Double, _ latitudeB: Double, _ longitudeB: Double) -> Bool {
+    let bounds = kilometreBounds(latitudeA, longitudeA, latitudeB, longitudeB)
     if bounds.upper <= geoError { return true }
     if bounds.lower > geoError { return false }
-    return haversineKilometres(a.latitude, a.longitude, b.latitude, b.longitude) <= geoError
+    return haversineKilometres(latitudeA, longitudeA, latitudeB, longitudeB) <= geoError
   }
 }
 
