@@ -1,7 +1,7 @@
 /// Puts events back into event-time order when they arrive up to `maxDelay` out of order.
 ///
 /// Items wait until the watermark — the newest time seen minus `maxDelay` — passes them. The
-/// heap holds only (time, tie-break, slot); items stay put in a slot array, so sifting moves 24
+/// heap holds only (time, tie-break, slot); items stay put in a `SlotPool`, so sifting moves 24
 /// bytes rather than whole events. Keys that arrive in order (most of them: logs are written
 /// roughly in time order) skip the heap: they queue in `run`, already sorted, and the smaller of
 /// the run's first key and the heap's top comes out next. The tie-break is a hash of the raw
@@ -9,7 +9,7 @@
 /// arrived in. An item older than the watermark when it arrives is late: it is released at once,
 /// flagged.
 public struct ReorderBuffer<Item> {
-  /// About 490 bytes an event in memory, so the default window holds at most ~490 MB.
+  /// About 470 bytes an event in memory, so the default window holds at most ~470 MB.
   public static var defaultMaxItems: Int { 1_000_000 }
 
   public struct Entry {
@@ -29,8 +29,7 @@ public struct ReorderBuffer<Item> {
   /// Keys in order, each not before the one ahead of it; the first is `run[runHead]`.
   var run: [Key] = []
   var runHead = 0
-  var items: [Item?] = []
-  var freeSlots: [Int32] = []
+  var items = SlotPool<Item>()
   public let maxDelay: Duration
   /// At most this many items wait; beyond it the oldest is released before the watermark passes
   /// it, so memory stays bounded whatever the input (say a million events with one timestamp).
@@ -59,15 +58,7 @@ public struct ReorderBuffer<Item> {
       return
     }
     if time > newest { newest = time }
-    let slot: Int32
-    if let free = freeSlots.popLast() {
-      slot = free
-      items[Int(slot)] = item
-    } else {
-      slot = Int32(items.count)
-      items.append(item)
-    }
-    insert(Key(time: time, tieBreak: tieBreak, slot: slot))
+    insert(Key(time: time, tieBreak: tieBreak, slot: items.insert(item)))
     while let top = peekMin(), top.time <= watermark {
       released.append(removeMin())
     }
@@ -127,9 +118,7 @@ public struct ReorderBuffer<Item> {
 
   private mutating func removeMin() -> Entry {
     let top = nextIsInRun! ? removeRunFirst() : removeHeapMin()
-    let item = items[Int(top.slot)].take()!
-    freeSlots.append(top.slot)
-    return Entry(time: top.time, tieBreak: top.tieBreak, item: item, late: false)
+    return Entry(time: top.time, tieBreak: top.tieBreak, item: items.remove(top.slot), late: false)
   }
 
   private mutating func removeRunFirst() -> Key {

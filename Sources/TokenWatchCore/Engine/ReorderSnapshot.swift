@@ -34,7 +34,7 @@ extension ReorderBuffer {
   /// The buffer's state; `event` extracts the event from an item.
   public func snapshot(_ event: (Item) -> NormalizedEvent) -> ReorderSnapshot {
     let pending = (heap + run[runHead...]).sorted { ($0.time, $0.tieBreak) < ($1.time, $1.tieBreak) }.map { key in
-      ReorderSnapshot.PendingEntry(time: key.time, tieBreak: key.tieBreak, event: event(items[Int(key.slot)]!))
+      ReorderSnapshot.PendingEntry(time: key.time, tieBreak: key.tieBreak, event: event(items[key.slot]))
     }
     return ReorderSnapshot(newest: newest, releasedUpTo: releasedUpTo, lateCount: lateCount, pending: pending)
   }
@@ -46,17 +46,14 @@ extension ReorderBuffer {
     heap = []
     run = []
     runHead = 0
-    items = []
-    freeSlots = []
+    items = SlotPool()
     newest = snapshot.newest
     releasedUpTo = snapshot.releasedUpTo
     lateCount = snapshot.lateCount
     let ordered = snapshot.pending.sorted { ($0.time, $0.tieBreak) < ($1.time, $1.tieBreak) }
     run.reserveCapacity(ordered.count)
-    items.reserveCapacity(ordered.count)
     for entry in ordered {
-      items.append(item(entry.event))
-      insert(Key(time: entry.time, tieBreak: entry.tieBreak, slot: Int32(items.count - 1)))
+      insert(Key(time: entry.time, tieBreak: entry.tieBreak, slot: items.insert(item(entry.event))))
     }
   }
 }

@@ -1,0 +1,51 @@
+import Testing
+
+@testable import TokenWatchCore
+
+@Suite struct SlotPoolTests {
+  @Test func eachSlotGivesBackItsOwnValueInAnyOrder() {
+    var pool = SlotPool<String>()
+    let slots = (0..<6).map { pool.insert("value \($0)") }
+    #expect(Set(slots).count == 6)
+    #expect(pool.count == 6)
+    #expect(pool[slots[4]] == "value 4")
+    #expect(pool.count == 6)  // reading leaves the value in place
+    for i in [5, 0, 3, 1, 4, 2] {
+      #expect(pool.remove(slots[i]) == "value \(i)")
+    }
+    #expect(pool.count == 0)
+  }
+
+  @Test func theSlotFreedLastIsReusedFirst() {
+    var pool = SlotPool<Int>()
+    let a = pool.insert(1)
+    let b = pool.insert(2)
+    _ = pool.insert(3)
+    #expect(pool.remove(a) == 1)
+    #expect(pool.remove(b) == 2)
+    #expect(pool.insert(4) == b)
+    #expect(pool.insert(5) == a)
+    #expect(pool.capacity == 3)
+    #expect(pool[a] == 5 && pool[b] == 4)
+  }
+
+  @Test func aPoolFilledAndEmptiedInTurnStaysAsLargeAsTheMostItHeld() {
+    var pool = SlotPool<[UInt8]>()
+    var held: [(slot: Int32, value: [UInt8])] = []
+    var most = 0
+    // Past a page (4,096 slots) of values, at most 40 held at once.
+    for i in 0..<10_000 {
+      let value = [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)]
+      held.append((pool.insert(value), value))
+      most = max(most, held.count)
+      if held.count == 40 || i % 7 == 0 {
+        let (slot, expected) = held.removeFirst()
+        #expect(pool.remove(slot) == expected)
+      }
+      #expect(pool.count == held.count)
+    }
+    #expect(pool.capacity == most)
+    for (slot, expected) in held { #expect(pool.remove(slot) == expected) }
+    #expect(pool.count == 0)
+  }
+}
