@@ -37,7 +37,10 @@ final class DecodeStage: @unchecked Sendable {
     return 512
   }()
 
-  static let maxQueuedPerInput = 4
+  /// Deep enough for the workers, which yield to the engine thread (`workerNice`), to run ahead
+  /// while it is busy and cover its waits: with 4, 300k Entra sign-ins took about 9% longer on
+  /// two cores (medians 3.38 and 3.09 s), and peak memory did not move.
+  static let maxQueuedPerInput = 16
 
   /// The nice value workers give themselves. The engine thread is the one that cannot be split:
   /// with as many workers as cores, the scheduler gave it only its fair share of a core, and the
