@@ -33,7 +33,7 @@ import Testing
     var pool = SlotPool<[UInt8]>()
     var held: [(slot: Int32, value: [UInt8])] = []
     var most = 0
-    // Past a page (4,096 slots) of values, at most 40 held at once.
+    // 10,000 values through the pool (more than a page, 4,096 slots, would hold), at most 40 at once.
     for i in 0..<10_000 {
       let value = [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)]
       held.append((pool.insert(value), value))
