@@ -31,6 +31,10 @@ public final class PostTaskUseDetector: Detector {
 
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
     guard context.isUse else { return nil }
+    // Most uses meet no lifecycle fact at all: then there is nothing to compare or build.
+    guard context.user?.disabledAt != nil || context.user?.revokedBefore != nil || context.token?.revokedAt != nil
+      || context.session?.revokedAt != nil || context.session?.endedAt != nil || context.task?.endedAt != nil
+    else { return nil }
     let event = context.event
     let t = event.time
     var violations: [Violation] = []

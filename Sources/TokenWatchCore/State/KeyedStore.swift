@@ -171,9 +171,17 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     if oldest < 0 { oldest = i }
   }
 
+  /// `unlink` then `linkAsNewest` in five writes instead of seven (each write to a slot checks
+  /// both levels of `PagedArray` for uniqueness; this runs for most stores on every event).
   private mutating func moveToNewest(_ i: Int32) {
     guard newest != i else { return }
-    unlink(i)
-    linkAsNewest(i)
+    let newer = slots[Int(i)].newer  // not -1: only the newest has no newer slot
+    let older = slots[Int(i)].older
+    slots[Int(newer)].older = older
+    if older >= 0 { slots[Int(older)].newer = newer } else { oldest = newer }
+    slots[Int(i)].older = newest
+    slots[Int(i)].newer = -1
+    slots[Int(newest)].newer = i
+    newest = i
   }
 }
