@@ -75,10 +75,8 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   public mutating func touch(_ key: Key, at time: EventTime) -> (slot: Int, created: Bool) {
     let hash = key.tableHash
     if let existing = find(key, hash: hash) {
-      let i = Int(existing)
-      if time > slots[i].lastSeen { slots[i].lastSeen = time }
-      moveToNewest(existing)
-      return (i, false)
+      markSeen(existing, at: time)
+      return (Int(existing), false)
     }
     if index.count >= maxEntries {
       remove(oldest)
@@ -171,17 +169,30 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     if oldest < 0 { oldest = i }
   }
 
-  /// `unlink` then `linkAsNewest` in five writes instead of seven (each write to a slot checks
-  /// both levels of `PagedArray` for uniqueness; this runs for most stores on every event).
-  private mutating func moveToNewest(_ i: Int32) {
-    guard newest != i else { return }
+  /// Records that the slot was seen at `time` and moves it to the newest end, in four writes to
+  /// slots where the time, `unlink` and `linkAsNewest` took eight (the slot's own three fields
+  /// are one). Each write checks both levels of `PagedArray` for uniqueness, and this runs for
+  /// most stores on every event.
+  private mutating func markSeen(_ i: Int32, at time: EventTime) {
+    guard newest != i else {
+      Self.markSeen(&slots[Int(i)], at: time, older: nil)
+      return
+    }
     let newer = slots[Int(i)].newer  // not -1: only the newest has no newer slot
     let older = slots[Int(i)].older
     slots[Int(newer)].older = older
     if older >= 0 { slots[Int(older)].newer = newer } else { oldest = newer }
-    slots[Int(i)].older = newest
-    slots[Int(i)].newer = -1
+    Self.markSeen(&slots[Int(i)], at: time, older: newest)
     slots[Int(newest)].newer = i
     newest = i
+  }
+
+  /// One access for the slot's own fields; `older` is its new older neighbour when it moves.
+  private static func markSeen(_ slot: inout Slot, at time: EventTime, older: Int32?) {
+    if time > slot.lastSeen { slot.lastSeen = time }
+    if let older {
+      slot.older = older
+      slot.newer = -1
+    }
   }
 }
