@@ -48,14 +48,14 @@ public final class Pipeline {
   /// is one retain, where moving the struct retained each of its fifteen strings (and buffered
   /// ~370 bytes per slot instead of 8). Replay, where every event waits, parks them in slots
   /// instead (`ParkedEvents`), with no allocation per event.
-  final class QueuedEvent<Origin> {
+  final class QueuedEvent {
     /// Nil once taken. An optional rather than a placeholder left behind: copying the placeholder
     /// in and destroying it later cost ~670 instructions an event.
     private var taken: NormalizedEvent?
-    let origin: Origin
+    let origin: String
     let line: Int
 
-    init(event: consuming NormalizedEvent, origin: Origin, line: Int) {
+    init(event: consuming NormalizedEvent, origin: String, line: Int) {
       taken = event
       self.origin = origin
       self.line = line
@@ -213,8 +213,8 @@ public final class Pipeline {
   private lazy var inlineDecoder = makeFrameDecoder()
   // Stored, not lazy: a lazy property is read and written back whole, so every push would copy
   // the buffer's arrays (quadratic in the reorder window).
-  private var liveReorder: ReorderBuffer<QueuedEvent<String>>
-  private var released: [ReorderBuffer<QueuedEvent<String>>.Entry] = []
+  private var liveReorder: ReorderBuffer<QueuedEvent>
+  private var released: [ReorderBuffer<QueuedEvent>.Entry] = []
   /// Events read per input (a listener or stdin), for the stats.
   public private(set) var eventsBySource: [Int: Int] = [:]
   public var processedEvents: Int { processed }
@@ -286,7 +286,7 @@ public final class Pipeline {
   public func restore(engine restored: Engine, reorder: ReorderSnapshot) {
     engine = restored
     engine.shard = options.shard
-    var buffer = ReorderBuffer<QueuedEvent<String>>(maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
+    var buffer = ReorderBuffer<QueuedEvent>(maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
     buffer.restore(reorder) { QueuedEvent(event: $0, origin: "checkpoint", line: 0) }
     liveReorder = buffer
     if reorder.newest != .distantPast { newestSeen = reorder.newest; lastEventTime = reorder.releasedUpTo }

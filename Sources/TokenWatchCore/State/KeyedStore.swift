@@ -142,7 +142,7 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   }
 
   private mutating func remove(_ i: Int32) {
-    unlink(i)
+    detach(i)
     index.remove(hash: slots[Int(i)].key.tableHash, slot: i)
     slots[Int(i)].record = Record()
     slots[Int(i)].key = .vacant
@@ -150,15 +150,15 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     freeSlots.append(i)
   }
 
-  private mutating func unlink(_ i: Int32) {
+  /// Joins the slot's neighbours in the recency list to each other. The slot's own links are
+  /// left as they were: the caller frees the slot or links it again.
+  @inline(__always) private mutating func detach(_ i: Int32) {
     // Only the two links are read: copying the whole slot would retain and release every
     // reference inside its record.
     let newer = slots[Int(i)].newer
     let older = slots[Int(i)].older
     if newer >= 0 { slots[Int(newer)].older = older } else { newest = older }
     if older >= 0 { slots[Int(older)].newer = newer } else { oldest = newer }
-    slots[Int(i)].newer = -1
-    slots[Int(i)].older = -1
   }
 
   private mutating func linkAsNewest(_ i: Int32) {
@@ -170,7 +170,7 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   }
 
   /// Records that the slot was seen at `time` and moves it to the newest end, in four writes to
-  /// slots where the time, `unlink` and `linkAsNewest` took eight (the slot's own three fields
+  /// slots where the time, an unlink and `linkAsNewest` took eight (the slot's own three fields
   /// are one). Each write checks both levels of `PagedArray` for uniqueness, and this runs for
   /// most stores on every event.
   private mutating func markSeen(_ i: Int32, at time: EventTime) {
@@ -178,10 +178,7 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
       Self.markSeen(&slots[Int(i)], at: time, older: nil)
       return
     }
-    let newer = slots[Int(i)].newer  // not -1: only the newest has no newer slot
-    let older = slots[Int(i)].older
-    slots[Int(newer)].older = older
-    if older >= 0 { slots[Int(older)].newer = newer } else { oldest = newer }
+    detach(i)  // not the newest: `newest` stays as it is
     Self.markSeen(&slots[Int(i)], at: time, older: newest)
     slots[Int(newest)].newer = i
     newest = i

@@ -41,6 +41,7 @@ final class DecodeStage: @unchecked Sendable {
   /// while it is busy and cover its waits: with 4, 300k Entra sign-ins took about 9% longer on
   /// two cores (medians 3.38 and 3.09 s), and peak memory did not move.
   static let maxQueuedPerInput = 16
+  static let maxQueuedTotal = 2 * maxQueuedPerInput
 
   /// The nice value workers give themselves. The engine thread is the one that cannot be split:
   /// with as many workers as cores, the scheduler gave it only its fair share of a core, and the
@@ -54,7 +55,6 @@ final class DecodeStage: @unchecked Sendable {
 
   private let sources: [EventSource]
   private let batchLines: Int
-  private let maxQueuedTotal: Int
 
   // Guarded by `lock`.
   private let lock = ConditionLock(conditions: 3)
@@ -88,7 +88,6 @@ final class DecodeStage: @unchecked Sendable {
   init(sources: [EventSource], batchLines: Int) {
     self.sources = sources
     self.batchLines = max(1, batchLines)
-    maxQueuedTotal = max(2 * Self.maxQueuedPerInput, 16)
     queues = Array(repeating: [], count: sources.count)
     busy = Array(repeating: false, count: sources.count)
     done = Array(repeating: false, count: sources.count)
@@ -267,7 +266,7 @@ final class DecodeStage: @unchecked Sendable {
     var best: Int?
     for i in sources.indices where !busy[i] && !readEnded[i] && !done[i] && queues[i].count + inProgress[i] < Self.maxQueuedPerInput {
       if wanted[i] { return i }
-      if queuedTotal + inProgressTotal >= maxQueuedTotal { continue }
+      if queuedTotal + inProgressTotal >= Self.maxQueuedTotal { continue }
       if best == nil || queues[i].count + inProgress[i] < queues[best!].count + inProgress[best!] { best = i }
     }
     return best
