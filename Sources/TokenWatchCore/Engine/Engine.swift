@@ -20,6 +20,8 @@ public struct Engine {
   var strings = StringInterner()
 
   var streamStart: EventTime?
+  /// The domain of the latest sign-in, handed back by `userDomain` for the next one from it.
+  private var lastDomain: String?
   var lastHousekeeping = EventTime.distantPast
   /// What has been counted, with the run of events not yet added to `events` (see `countEvent`).
   public var counters: EngineCounters {
@@ -167,7 +169,8 @@ public struct Engine {
   /// Sign-ins and token grants with a UPN carry their domain's issuer record into the context.
   private mutating func checkOutDomain(into context: inout DetectionContext) -> Int? {
     let event = context.event
-    guard event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn) else { return nil }
+    guard event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn, previous: lastDomain) else { return nil }
+    lastDomain = domain
     let out = domains.checkOut(domain, at: event.time)
     (context.domain, context.domainName) = (out.record, domain)
     return out.slot

@@ -153,9 +153,10 @@ public final class ActionDispatcher: @unchecked Sendable {
       if stopping, queue.isEmpty || circuitOpen || now >= drainDeadline { return nil }
       if !circuitOpen, let index = queue.indices.min(by: { queue[$0].due < queue[$1].due }) {
         if queue[index].due <= now { return queue.remove(at: index) }
-        condition.wait(until: min(queue[index].due, drainDeadline))
+        // Timed out or signalled, the loop looks at the queue again: the result tells nothing.
+        _ = condition.wait(until: min(queue[index].due, drainDeadline))
       } else {
-        condition.wait(until: stopping ? drainDeadline : now.addingTimeInterval(1))
+        _ = condition.wait(until: stopping ? drainDeadline : now.addingTimeInterval(1))
       }
     }
   }
