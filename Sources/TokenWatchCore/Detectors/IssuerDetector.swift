@@ -135,7 +135,8 @@ struct IssuerPattern {
 
 /// The domain of a UPN or e-mail address, lower-cased. `previous` is handed back when the domain
 /// is its bytes exactly: most sign-ins share a few domains, and making the string again cost
-/// about 450 instructions an event on the engine's thread.
+/// about 160 instructions a sign-in on the engine's thread (and the domain store then compares
+/// two storages, not two byte strings).
 func userDomain(_ upn: String?, previous: String? = nil) -> String? {
   guard let upn else { return nil }
   // On the UTF-8 bytes: this runs for every sign-in, and Character-level search is slow.
