@@ -51,8 +51,15 @@ struct ReplayResult {
   var bytes: Int
   var seconds: [Double]
   var peakRSSBytes: [Int]
+  /// Each run's CPU time, all threads (see `ChildResult.cpuSeconds`).
+  var cpuSeconds: [Double] = []
 
   var medianSeconds: Double { median(seconds) }
+  var medianCPUSeconds: Double { median(cpuSeconds) }
+  /// How many cores were busy on average: CPU time over wall time, each run's, median.
+  var coresBusy: Double { median(zip(cpuSeconds, seconds).map { $0 / $1 }) }
+  /// CPU time per event, in microseconds (median run).
+  var cpuMicrosPerEvent: Double { medianCPUSeconds * 1e6 / Double(events) }
   var eventsPerSecond: Double { Double(events) / medianSeconds }
   var megabytesPerSecond: Double { Double(bytes) / 1e6 / medianSeconds }
   var maxPeakRSSBytes: Int { peakRSSBytes.max() ?? 0 }
@@ -63,6 +70,8 @@ struct ReplayResult {
       ("events", .int(events)), ("bytes", .int(bytes)), ("seconds", .array(seconds.map { .double($0, 3) })),
       ("median_seconds", .double(medianSeconds, 3)), ("events_per_s", .double(eventsPerSecond, 0)),
       ("mb_per_s", .double(megabytesPerSecond, 1)), ("peak_rss_bytes", .int(maxPeakRSSBytes)),
+      ("cpu_seconds", .array(cpuSeconds.map { .double($0, 3) })), ("cores_busy", .double(coresBusy, 2)),
+      ("cpu_us_per_event", .double(cpuMicrosPerEvent, 2)),
     ])
   }
 }
@@ -80,7 +89,8 @@ func measureReplay(_ setup: Setup, file: String, events: Int, bytes: Int, runs: 
     try requireCleanInput(file: file, stderrFile: errors)
     result.seconds.append(measured.seconds)
     result.peakRSSBytes.append(measured.result.peakRSSBytes)
-    progress("replay run \(run)/\(runs): \(fixed(measured.seconds, 2)) s, \(grouped(Int(Double(events) / measured.seconds))) events/s, peak \(mebibytes(measured.result.peakRSSBytes))")
+    result.cpuSeconds.append(measured.result.cpuSeconds)
+    progress("replay run \(run)/\(runs): \(fixed(measured.seconds, 2)) s, \(grouped(Int(Double(events) / measured.seconds))) events/s, CPU \(fixed(measured.result.cpuSeconds, 2)) s, peak \(mebibytes(measured.result.peakRSSBytes))")
   }
   return result
 }

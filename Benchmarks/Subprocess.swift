@@ -102,6 +102,9 @@ struct ChildResult {
   var status: Int32
   /// ru_maxrss of the child, in bytes (Linux reports KiB).
   var peakRSSBytes: Int
+  /// CPU time the child used, user and system, on all its threads (CPU the host steals from this
+  /// machine is not in it, so it moves less from run to run than wall time).
+  var cpuSeconds: Double
 
   var exitedNormally: Bool { (status & 0x7f) == 0 }
   var exitCode: Int32 { (status >> 8) & 0xff }
@@ -166,7 +169,8 @@ struct Child {
     var status: Int32 = 0
     var usage = rusage()
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-    return ChildResult(status: status, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
+    let cpuMicros = (Int(usage.ru_utime.tv_sec) + Int(usage.ru_stime.tv_sec)) * 1_000_000 + Int(usage.ru_utime.tv_usec) + Int(usage.ru_stime.tv_usec)
+    return ChildResult(status: status, peakRSSBytes: Int(usage.ru_maxrss) * 1024, cpuSeconds: Double(cpuMicros) / 1e6)
   }
 }
 
@@ -174,7 +178,8 @@ struct Child {
 let launcherFlag = "--internal-launch"
 
 /// Launcher mode: `tokenwatch-bench --internal-launch REPORT COMMAND…` runs COMMAND with our own
-/// standard streams, reaps it with wait4 and writes "status peak_bytes nanos floor_bytes" to REPORT.
+/// standard streams, reaps it with wait4 and writes "status peak_bytes nanos floor_bytes cpu_micros"
+/// to REPORT.
 ///
 /// Why a launcher: a child's ru_maxrss is at least the RSS of the address space it was spawned
 /// from (see Child.spawn), and the bench itself holds 30+ MiB by the time it measures (Foundation,
@@ -191,7 +196,7 @@ func launcherMain(_ arguments: [String]) -> Never {
     let result = child.wait()
     let nanos = monotonicNanos() - child.startNanos
     let writer = try FileWriter(path: reportPath)
-    try writer.writeLine("\(result.status) \(result.peakRSSBytes) \(nanos) \(child.parentRSSAtSpawn)")
+    try writer.writeLine("\(result.status) \(result.peakRSSBytes) \(nanos) \(child.parentRSSAtSpawn) \(Int((result.cpuSeconds * 1e6).rounded()))")
     try writer.close()
     exit(0)
   } catch {
@@ -215,11 +220,11 @@ func runMeasured(_ arguments: [String], scratch: String, stdout: Redirect, stder
   unlink(report)
   let (launch, _, _) = try runTimed([launcher, launcherFlag, report] + arguments, stdin: .devNull, stdout: stdout, stderr: stderr)
   let fields = readWholeFile(report).map { String(decoding: $0, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int($0) } } ?? []
-  guard launch.exitedNormally, launch.exitCode == 0, fields.count == 4 else {
+  guard launch.exitedNormally, launch.exitCode == 0, fields.count == 5 else {
     throw BenchError("the launcher for \(arguments[0]) failed (\(launch.describeStatus))")
   }
   return MeasuredRun(
-    result: ChildResult(status: Int32(fields[0]), peakRSSBytes: fields[1]),
+    result: ChildResult(status: Int32(fields[0]), peakRSSBytes: fields[1], cpuSeconds: Double(fields[4]) / 1e6),
     seconds: Double(fields[2]) / 1e9, floorBytes: fields[3])
 }
 

@@ -232,6 +232,7 @@ say()
     let run = try measureReplay(setup, file: entraFile, events: options.events, bytes: entraBytes, runs: 1) { progress("round \(round)/\(options.runs): " + $0) }
     replay.seconds += run.seconds
     replay.peakRSSBytes += run.peakRSSBytes
+    replay.cpuSeconds += run.cpuSeconds
     let decoded = try decodeWithJSONDecoder(path: entraFile)
     decodeRuns.append(decoded)
     progress("round \(round)/\(options.runs): JSONDecoder \(fixed(decoded.seconds, 2)) s")
@@ -257,6 +258,7 @@ say()
   say("   input       \(grouped(options.events)) events, \(fixed(Double(entraBytes) / 1e6, 1)) MB (\(entraBytes / max(1, options.events)) B/event)")
   say("   runs        " + replay.seconds.map { fixed($0, 2) + " s" }.joined(separator: ", ") + "  (median \(fixed(replay.medianSeconds, 2)) s; each in a round with the baselines of section 3)")
   say("   throughput  \(grouped(Int(replay.eventsPerSecond))) events/s, \(fixed(replay.megabytesPerSecond, 1)) MB/s")
+  say("   CPU         " + replay.cpuSeconds.map { fixed($0, 2) + " s" }.joined(separator: ", ") + " user and system, all threads: \(fixed(replay.coresBusy, 2)) of \(machine.cpus) cores busy, \(fixed(replay.cpuMicrosPerEvent, 1)) µs of CPU an event (medians)")
   say("   peak RSS    \(mebibytes(replay.maxPeakRSSBytes))")
   say()
   report.append(("replay", replay.report))
@@ -275,7 +277,7 @@ say()
       say("   " + input.name.padding(toLength: 15, withPad: " ", startingAt: 0)
         + "\(grouped(options.events)) events, \(fixed(Double(bytes) / 1e6, 1)) MB (\(bytes / max(1, options.events)) B/event): "
         + "\(grouped(Int(result.eventsPerSecond))) events/s, \(fixed(result.megabytesPerSecond, 1)) MB/s, peak RSS \(mebibytes(result.maxPeakRSSBytes)); "
-        + "runs " + result.seconds.map { fixed($0, 2) }.joined(separator: ", ") + " s")
+        + "runs " + result.seconds.map { fixed($0, 2) }.joined(separator: ", ") + " s; \(fixed(result.coresBusy, 2)) cores busy, \(fixed(result.cpuMicrosPerEvent, 1)) µs of CPU an event")
       formats.append((input.name, result.report))
     }
     say()
