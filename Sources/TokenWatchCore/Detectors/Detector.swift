@@ -119,7 +119,10 @@ public struct Finding: Sendable {
   }
 }
 
-public protocol Detector {
+/// Class-bound, so an `any Detector` is one reference: the engine's calls through its
+/// `[any Detector]` copied the whole existential box of a class that merely happened to conform
+/// (about 340 instructions an event for the six detectors), and now copy a reference.
+public protocol Detector: AnyObject {
   var rule: CompiledRule { get }
   /// Looks at one event in its context; returns at most one finding.
   func evaluate(_ context: inout DetectionContext) -> Finding?

@@ -123,13 +123,8 @@ public struct Engine {
     let domainSlot = checkOutDomain(into: &context)
 
     var findings: [(CompiledRule, Finding)] = []
-    // Through the buffer: `for detector in detectors` copies each existential out of the array
-    // and destroys the copy, for every call (a retain and a release now that detectors are
-    // classes, still about 95 instructions an event).
-    detectors.withUnsafeBufferPointer { detectors in
-      for i in detectors.indices {
-        if let finding = detectors[i].evaluate(&context) { findings.append((detectors[i].rule, finding)) }
-      }
+    for detector in detectors {
+      if let finding = detector.evaluate(&context) { findings.append((detector.rule, finding)) }
     }
     Engine.applyFacts(to: &context)
 
