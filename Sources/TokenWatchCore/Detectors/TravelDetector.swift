@@ -88,6 +88,12 @@ public final class TravelDetector: Detector {
 
   /// Keeps the last `history` distinct places; a sighting near the newest one just refreshes it.
   private func record(_ point: consuming GeoPoint, in trail: inout [GeoPoint]) {
+    // A new token's first point, the usual case: an array made with its one element, where
+    // `append` to the empty array took the generic growth path (about 110 instructions more).
+    if trail.isEmpty {
+      trail = [point]
+      return
+    }
     // The newest point's coordinates only: `trail.last` copied the point, retaining its strings.
     if let last = trail.indices.last, isNear(trail[last].latitude, trail[last].longitude, point.latitude, point.longitude) {
       trail[last] = point
