@@ -7,6 +7,11 @@ struct AddressEnricher {
     var asn: UInt32?
     var country: String?
     init() {}
+
+    func holdsCountry(_ other: String) -> Bool {
+      guard let country else { return false }
+      return ExactString.identical(country, other)
+    }
   }
 
   /// By /24 or /48 (`PackedNetworkKey(prefixOf:)`), never by ASN.
@@ -28,8 +33,11 @@ struct AddressEnricher {
     let key = PackedNetworkKey(prefixOf: address)
     if let asn = event.asn, asn != 0 {
       let slot = prefixes.touch(key, at: event.time).slot
-      prefixes[slot].asn = asn
-      if let country = event.country { prefixes[slot].country = country }
+      // Written only when they change (most sign-ins repeat what the prefix already says): a
+      // write checks the store's pages for uniqueness, and a country written again is released
+      // and retained.
+      if prefixes[slot].asn != asn { prefixes[slot].asn = asn }
+      if let country = event.country, !prefixes[slot].holdsCountry(country) { prefixes[slot].country = country }
       return
     }
     guard let slot = prefixes.slot(of: key), let asn = prefixes[slot].asn else { return }

@@ -98,7 +98,7 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   }
 
   public subscript(slot: Int) -> Record {
-    get { slots[slot].record }
+    _read { yield slots[slot].record }
     _modify { yield &slots[slot].record }
   }
 
