@@ -15,8 +15,8 @@ public final class ReplayDetector: Detector {
   let checksTokens: Bool
   let checksSessions: Bool
   let trusted: NetworkSet
-  let hosting: Set<UInt32>
-  let vpn: Set<UInt32>
+  let hosting: NetworkSet
+  let vpn: NetworkSet
   let interleaveWindow: Duration
   let maxBaseline: Int
 
@@ -26,8 +26,8 @@ public final class ReplayDetector: Detector {
     checksTokens = scope.contains("token")
     checksSessions = scope.contains("session")
     trusted = ruleSet.networks(rule.lists("trusted"))
-    hosting = ruleSet.networks(rule.lists("hosting")).asns
-    vpn = ruleSet.networks(rule.lists("vpn")).asns
+    hosting = ruleSet.networks(rule.lists("hosting"))
+    vpn = ruleSet.networks(rule.lists("vpn"))
     interleaveWindow = rule.duration("interleave_window")
     maxBaseline = rule.count("max_baseline")
   }
@@ -73,8 +73,8 @@ public final class ReplayDetector: Detector {
     guard let first = baseline.first(in: strings) else { return nil }
 
     let interleaved = baseline.lastInsideUse.map { event.time - $0 <= interleaveWindow } ?? false
-    let fromHosting = event.asn.map { hosting.contains($0) } ?? false
-    let fromVPN = event.asn.map { vpn.contains($0) } ?? false
+    let fromHosting = event.asn.map { hosting.contains(asn: $0) } ?? false
+    let fromVPN = event.asn.map { vpn.contains(asn: $0) } ?? false
     var severity = rule.severity
     if fromHosting || fromVPN { severity = severity.raised }
     if interleaved { severity = severity.raised }

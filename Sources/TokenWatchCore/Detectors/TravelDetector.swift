@@ -14,7 +14,7 @@ public final class TravelDetector: Detector {
   let history: Int
   let lookback: Duration
   let trusted: NetworkSet
-  let vpn: Set<UInt32>
+  let vpn: NetworkSet
 
   public init(rule: CompiledRule, ruleSet: RuleSet) {
     self.rule = rule
@@ -27,7 +27,7 @@ public final class TravelDetector: Detector {
     history = rule.count("history")
     lookback = rule.duration("lookback")
     trusted = ruleSet.networks(rule.lists("trusted"))
-    vpn = ruleSet.networks(rule.lists("vpn")).asns
+    vpn = ruleSet.networks(rule.lists("vpn"))
   }
 
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
@@ -36,7 +36,7 @@ public final class TravelDetector: Detector {
       abs(latitude) <= 90, abs(longitude) <= 180, !(latitude == 0 && longitude == 0)
     else { return nil }
     if event.trustedNetwork || trusted.contains(address: context.address, asn: event.asn) { return nil }
-    if let asn = event.asn, vpn.contains(asn) { return nil }
+    if let asn = event.asn, vpn.contains(asn: asn) { return nil }
     let point = GeoPoint(time: event.time, latitude: latitude, longitude: longitude, city: event.city, country: event.country, ip: event.ip)
 
     // Trails are updated in place: a copy of the record would make each update copy the trail.

@@ -100,6 +100,25 @@ import Testing
     #expect(disabled.diagnostics.isEmpty)
     #expect(disabled.ruleSet?.enabledRules.map(\.id) == ["A"])
   }
+
+  /// A network set finds exactly its ASNs, whatever their number and order, as a `Set` would.
+  @Test func networkSetFindsExactlyItsASNs() {
+    var state: UInt64 = 7
+    func next() -> UInt32 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return UInt32(truncatingIfNeeded: state >> 33) % 500
+    }
+    for size in [0, 1, 2, 3, 7, 64, 200] {
+      let members = Set((0..<size).map { _ in next() })
+      var set = NetworkSet()
+      set.asns = members
+      #expect(set.asns == members)
+      for asn in UInt32(0)..<UInt32(520) where set.contains(asn: asn) != members.contains(asn) {
+        Issue.record("size \(size): \(asn) answered \(set.contains(asn: asn))")
+      }
+      #expect(!set.contains(asn: UInt32.max))
+    }
+  }
 }
 
 extension String {
