@@ -102,8 +102,8 @@ struct ChildResult {
   var status: Int32
   /// ru_maxrss of the child, in bytes (Linux reports KiB).
   var peakRSSBytes: Int
-  /// CPU time the child used, user and system, on all its threads (CPU the host steals from this
-  /// machine is not in it, so it moves less from run to run than wall time).
+  /// CPU time the child used, user and system, on all its threads. What the host steals from
+  /// this machine is not in it; a host that runs slower still shows.
   var cpuSeconds: Double
 
   var exitedNormally: Bool { (status & 0x7f) == 0 }
