@@ -15,6 +15,7 @@ public final class ReplayDetector: Detector {
   let checksTokens: Bool
   let checksSessions: Bool
   let trusted: NetworkSet
+  /// Only their ASNs are looked at (`contains(asn:)`): a hosting or VPN address is known by its AS.
   let hosting: NetworkSet
   let vpn: NetworkSet
   let interleaveWindow: Duration
