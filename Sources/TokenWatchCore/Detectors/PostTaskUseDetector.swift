@@ -31,9 +31,16 @@ public final class PostTaskUseDetector: Detector {
 
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
     guard context.isUse else { return nil }
-    // Most uses meet no lifecycle fact at all: then there is nothing to compare or build.
-    guard context.user?.disabledAt != nil || context.user?.revokedBefore != nil || context.token?.revokedAt != nil
-      || context.session?.revokedAt != nil || context.session?.endedAt != nil || context.task?.endedAt != nil
+    // The lifecycle facts, read once. Most uses meet none at all: then there is nothing to
+    // compare or build.
+    let userDisabledAt = context.user?.disabledAt
+    let userRevokedBefore = context.user?.revokedBefore
+    let tokenRevokedAt = context.token?.revokedAt
+    let sessionRevokedAt = context.session?.revokedAt
+    let sessionEndedAt = context.session?.endedAt
+    let taskEndedAt = context.task?.endedAt
+    guard userDisabledAt != nil || userRevokedBefore != nil || tokenRevokedAt != nil || sessionRevokedAt != nil
+      || sessionEndedAt != nil || taskEndedAt != nil
     else { return nil }
     let event = context.event
     let t = event.time
@@ -43,17 +50,17 @@ public final class PostTaskUseDetector: Detector {
     let userSubject = event.user.map(FindingSubject.user)
     let subject = tokenSubject ?? sessionSubject ?? userSubject
 
-    if checksUserDisabled, let disabledAt = context.user?.disabledAt, t > disabledAt, let subject {
+    if checksUserDisabled, let disabledAt = userDisabledAt, t > disabledAt, let subject {
       violations.append(Violation(reason: "user_disabled", since: disabledAt, severity: rule.severity.raised, subject: subject, detail: "its user was disabled"))
     }
     if checksRevoked {
-      if let revokedAt = context.token?.revokedAt, t > revokedAt, let tokenSubject, !context.tokenIsNew {
+      if let revokedAt = tokenRevokedAt, t > revokedAt, let tokenSubject, !context.tokenIsNew {
         violations.append(Violation(reason: "token_revoked", since: revokedAt, severity: rule.severity.raised, subject: tokenSubject, detail: "the token was revoked"))
       }
-      if let revokedAt = context.session?.revokedAt, t > revokedAt, let sessionSubject, !context.sessionIsNew {
+      if let revokedAt = sessionRevokedAt, t > revokedAt, let sessionSubject, !context.sessionIsNew {
         violations.append(Violation(reason: "session_revoked", since: revokedAt, severity: rule.severity.raised, subject: sessionSubject, detail: "its session was revoked"))
       }
-      if let cutoff = context.user?.revokedBefore, t > cutoff {
+      if let cutoff = userRevokedBefore, t > cutoff {
         if let token = context.token, !context.tokenIsNew, token.firstSeen < cutoff, let tokenSubject {
           violations.append(Violation(reason: "user_tokens_revoked", since: cutoff, severity: rule.severity.raised, subject: tokenSubject, detail: "all of the user's tokens issued before then were revoked"))
         } else if let session = context.session, !context.sessionIsNew, session.firstSeen < cutoff, let sessionSubject {
@@ -61,10 +68,10 @@ public final class PostTaskUseDetector: Detector {
         }
       }
     }
-    if checksTaskEnd, let endedAt = context.task?.endedAt, t > endedAt, let subject {
+    if checksTaskEnd, let endedAt = taskEndedAt, t > endedAt, let subject {
       violations.append(Violation(reason: "task_ended", since: endedAt, severity: rule.severity, subject: subject, detail: "its task \(event.task ?? context.tokenTask ?? "") ended"))
     }
-    if checksSessionEnd, let endedAt = context.session?.endedAt, t > endedAt, let sessionSubject, !context.sessionIsNew {
+    if checksSessionEnd, let endedAt = sessionEndedAt, t > endedAt, let sessionSubject, !context.sessionIsNew {
       violations.append(Violation(reason: "session_ended", since: endedAt, severity: rule.severity, subject: sessionSubject, detail: "its session ended"))
     }
     // The most severe reason leads; ties keep the order above (disabled, revoked, task, session).
