@@ -34,12 +34,14 @@ public struct StringInterner: Sendable {
   /// `numbers`. A miss (or a fingerprint collision, however contrived) just goes to `numbers`,
   /// so it hashes twice; hits are most, and taking the slot from the full hash instead cost the
   /// engine about 880 instructions an event. Made on first use; cleared by every sweep, so it
-  /// never names a freed number.
+  /// never names a freed number. 65,536 slots (256 KiB): a tenant's active users, sessions,
+  /// addresses and devices run to thousands each, and at 4,096 slots they pushed each other out
+  /// (100,000 generated sign-ins: 1% fewer instructions, 1.5% fewer L1 data misses at 65,536).
   private var recent: [UInt32] = []
 
   /// Below this many strings a sweep is never due (it walks every record, for little gain).
   static let minimumSweepThreshold = 1 << 16
-  private static let recentSlotBits = 12
+  private static let recentSlotBits = 16
 
   /// Allocates nothing: the engine moves its interner in and out of each event's context.
   public init() {}
