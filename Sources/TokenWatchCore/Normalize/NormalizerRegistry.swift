@@ -22,7 +22,7 @@ public struct NormalizerRegistry: Sendable {
   /// Expands envelopes into records: Event Hub `{"records":[…]}`, Okta event-hook `{"data":{"events":[…]}}`
   /// (eventType com.okta.event_hook), a top-level JSON array (Log Analytics export) → its elements;
   /// anything else → the value itself.
-  public func records(in document: JSONDocument, _ value: JSONRef) -> [JSONRef] {
+  public func records(in document: JSONDocument, _ value: JSONRef) -> RecordRefs {
     switch document.kind(value) {
     case .array:
       // An export is an array of records, but a batch of Event Hub messages is an array of envelopes.
@@ -34,11 +34,11 @@ public struct NormalizerRegistry: Sendable {
           records.append(element)
         }
       }
-      return records
+      return .many(records)
     case .object:
-      return envelopeContents(document, value) ?? [value]
+      return envelopeContents(document, value).map(RecordRefs.many) ?? .one(value)
     default:
-      return [value]
+      return .one(value)
     }
   }
 
@@ -103,6 +103,31 @@ public struct NormalizerRegistry: Sendable {
     case .string: return "a string"
     case .array: return "an array"
     case .object: return "an object"
+    }
+  }
+}
+
+/// The records in one JSON value (`NormalizerRegistry.records(in:_:)`). Nearly every line holds
+/// one record, kept without an array: an array was an allocation and a free on every line.
+public enum RecordRefs: RandomAccessCollection, Sendable {
+  case one(JSONRef)
+  case many([JSONRef])
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int {
+    switch self {
+    case .one: 1
+    case .many(let refs): refs.count
+    }
+  }
+
+  public subscript(position: Int) -> JSONRef {
+    switch self {
+    case .one(let ref):
+      precondition(position == 0, "record index out of range")
+      return ref
+    case .many(let refs):
+      return refs[position]
     }
   }
 }

@@ -40,6 +40,14 @@ struct NormalizerRegistryTests {
     #expect(try recordCount(#"42"#) == 1)
   }
 
+  @Test("a record that is no envelope is the value itself, and the only one")
+  func plainRecordIsTheValue() throws {
+    let document = try T.parse(#"{"time":"t","kind":"signin"}"#)
+    let records = NormalizerRegistry().records(in: document, document.root)
+    #expect(Array(records) == [document.root])
+    #expect(records.indices == 0..<1)
+  }
+
   @Test("Event Hub batch mixing categories routes each record")
   func eventHubBatch() throws {
     let results = try T.normalizeAll(T.fixture("eventhub-batch-mixed.json"))
