@@ -7,11 +7,20 @@ public enum CountryCodes {
   /// the one exception is the common "UK", which is GB). Names we do not know pass through unchanged.
   public static func isoCode(for name: String) -> String {
     let utf8 = name.utf8
-    if utf8.count == 2, utf8.allSatisfy({ ($0 | 0x20) &- UInt8(ascii: "a") < 26 }) {
-      // Already a code as nearly every record writes it: no new string (this runs per sign-in).
-      if utf8.allSatisfy({ $0 &- UInt8(ascii: "A") < 26 }), name != "UK" { return name }
-      let code = name.uppercased()
-      return code == "UK" ? "GB" : code
+    if utf8.count == 2 {
+      // The two bytes read once, not through `allSatisfy` and `!=`: this runs per sign-in, and
+      // those cost about 300 instructions where the tests below take 30.
+      var bytes = utf8.makeIterator()
+      let (first, second) = (bytes.next()!, bytes.next()!)
+      func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- UInt8(ascii: "a") < 26 }
+      func isUpper(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "A") < 26 }
+      if isLetter(first), isLetter(second) {
+        let isUK = first | 0x20 == UInt8(ascii: "u") && second | 0x20 == UInt8(ascii: "k")
+        if isUK { return "GB" }
+        // Already a code as nearly every record writes it: no new string.
+        if isUpper(first), isUpper(second) { return name }
+        return name.uppercased()
+      }
     }
     let key = foldedKey(name)
     if let code = codeByFoldedName[key] { return code }

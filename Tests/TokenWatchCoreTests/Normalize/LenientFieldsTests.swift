@@ -91,6 +91,10 @@ struct LenientFieldsTests {
     #expect(CountryCodes.isoCode(for: "DK") == "DK")
     #expect(CountryCodes.isoCode(for: "zz") == "ZZ")
     #expect(CountryCodes.isoCode(for: "uk") == "GB")
+    #expect(CountryCodes.isoCode(for: "UK") == "GB")
+    #expect(CountryCodes.isoCode(for: "uK") == "GB")
+    #expect(CountryCodes.isoCode(for: "gB") == "GB")
+    #expect(CountryCodes.isoCode(for: "U1") == "U1")  // not two letters: no code, passed through
     #expect(CountryCodes.isoCode(for: "Atlantis") == "Atlantis")
     #expect(CountryCodes.isoCode(for: "") == "")
   }
