@@ -9,7 +9,7 @@ public enum CountryCodes {
     let utf8 = name.utf8
     if utf8.count == 2 {
       // The two bytes read once, not through `allSatisfy` and `!=`: this runs per sign-in, and
-      // those cost about 300 instructions where the tests below take 30.
+      // those made it about 320 instructions, this about 120.
       var bytes = utf8.makeIterator()
       let (first, second) = (bytes.next()!, bytes.next()!)
       func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- UInt8(ascii: "a") < 26 }
