@@ -253,6 +253,13 @@ extension JSONDocument {
   return true
 }
 
+/// Whether `string`'s UTF-8 bytes are exactly the `count` bytes at `bytes`: how a string made
+/// earlier is recognised in fresh input without making another.
+@inlinable public func utf8Equals(_ string: String, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+  guard string.utf8.count == count else { return false }
+  return string.utf8.span.withUnsafeBufferPointer { memoryEquals(bytes, $0.baseAddress, count) }
+}
+
 /// Parses an optional '-' and decimal digits into Int64; nil on anything else or on overflow.
 public func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
   guard !text.isEmpty else { return nil }

@@ -51,7 +51,7 @@ public final class JSONStringCache: @unchecked Sendable {
     let tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     let mixed = (head ^ (middle << 21 | middle >> 43) ^ (tail << 42 | tail >> 22) ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
     let slot = Int(truncatingIfNeeded: mixed >> UInt64(64 - Self.slotBits))
-    if let cached = slots[slot], Self.holds(cached, base, count) { return cached }
+    if let cached = slots[slot], utf8Equals(cached, base, count) { return cached }
     let made = String(decoding: bytes, as: UTF8.self)
     if lastMiss[slot] == mixed {
       slots[slot] = made
@@ -61,8 +61,4 @@ public final class JSONStringCache: @unchecked Sendable {
     return made
   }
 
-  private static func holds(_ string: String, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    guard string.utf8.count == count else { return false }
-    return string.utf8.span.withUnsafeBufferPointer { memoryEquals(bytes, $0.baseAddress, count) }
-  }
 }

@@ -150,11 +150,7 @@ func userDomain(_ upn: String?, previous: String? = nil) -> String? {
     }
     guard at >= 0, at + 1 < bytes.count else { return nil }
     let domainBytes = UnsafeBufferPointer(rebasing: bytes[(at + 1)...])
-    if !foldable, let previous, previous.utf8.count == domainBytes.count,
-      previous.utf8.span.withUnsafeBufferPointer({ memoryEquals(domainBytes.baseAddress!, $0.baseAddress, domainBytes.count) })
-    {
-      return previous
-    }
+    if !foldable, let previous, utf8Equals(previous, domainBytes.baseAddress!, domainBytes.count) { return previous }
     let domain = String(decoding: domainBytes, as: UTF8.self)
     return foldable ? domain.lowercased() : domain
   }

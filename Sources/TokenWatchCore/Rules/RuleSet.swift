@@ -151,11 +151,13 @@ public struct RuleSet: Sendable, Equatable {
   /// The union of the named CIDR and ASN lists.
   public func networks(_ names: [String]) -> NetworkSet {
     var set = NetworkSet()
+    var asns: Set<UInt32> = []
     for name in names {
       guard let list = lists[name] else { continue }
       set.cidrs += list.cidrs
-      set.asns.formUnion(list.asns)
+      asns.formUnion(list.asns)
     }
+    set.asns = asns  // sorted once, not once a list
     return set
   }
 

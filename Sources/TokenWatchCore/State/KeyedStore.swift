@@ -175,20 +175,21 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   /// most stores on every event.
   private mutating func markSeen(_ i: Int32, at time: EventTime) {
     guard newest != i else {
-      Self.markSeen(&slots[Int(i)], at: time, older: nil)
+      Self.stamp(&slots[Int(i)], seenAt: time, newOlder: nil)
       return
     }
     detach(i)  // not the newest: `newest` stays as it is
-    Self.markSeen(&slots[Int(i)], at: time, older: newest)
+    Self.stamp(&slots[Int(i)], seenAt: time, newOlder: newest)
     slots[Int(newest)].newer = i
     newest = i
   }
 
-  /// One access for the slot's own fields; `older` is its new older neighbour when it moves.
-  private static func markSeen(_ slot: inout Slot, at time: EventTime, older: Int32?) {
+  /// `markSeen`'s writes to the slot itself, in one access; `newOlder` is its older neighbour
+  /// when it moves to the newest end.
+  private static func stamp(_ slot: inout Slot, seenAt time: EventTime, newOlder: Int32?) {
     if time > slot.lastSeen { slot.lastSeen = time }
-    if let older {
-      slot.older = older
+    if let newOlder {
+      slot.older = newOlder
       slot.newer = -1
     }
   }
