@@ -78,6 +78,19 @@ extension JSONDocument {
     return result
   }
 
+  /// Whether an element of the array `ref` satisfies `predicate` (false for anything else), in
+  /// order and stopping at the first; allocates nothing.
+  public func containsElement(_ ref: JSONRef, where predicate: (JSONRef) throws -> Bool) rethrows -> Bool {
+    let array = nodes[Int(ref.index)]
+    guard array.kind == .array else { return false }
+    var index = Int(ref.index) + 1
+    while index < Int(array.next) {
+      if try predicate(JSONRef(index: Int32(index))) { return true }
+      index = Int(nodes[index].next)
+    }
+    return false
+  }
+
   /// Calls `body` with each key (decoded) and value of an object, in document order.
   public func forEachMember(_ ref: JSONRef, _ body: (String, JSONRef) throws -> Void) rethrows {
     let object = nodes[Int(ref.index)]

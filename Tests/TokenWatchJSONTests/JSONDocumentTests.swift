@@ -34,6 +34,20 @@ import Testing
     #expect(d.int64(d.member(d.root, "k")!) == 2)
   }
 
+  @Test func containsElementStopsAtTheFirstMatch() throws {
+    let d = try parse(#"{"list":[{"t":"a"},[1,2],{"t":"b"},{"t":"b"}],"empty":[],"object":{"t":"b"}}"#)
+    let list = try #require(d.member(d.root, "list"))
+    var visited = 0
+    let found = d.containsElement(list) { element in
+      visited += 1
+      return d.member(element, "t").map { d.stringEquals($0, "b") } ?? false
+    }
+    #expect(found && visited == 3)  // the nested array is one element, skipped whole
+    #expect(!d.containsElement(list) { d.member($0, "t").map { d.stringEquals($0, "c") } ?? false })
+    #expect(!d.containsElement(d.member(d.root, "empty")!) { _ in true })
+    #expect(!d.containsElement(d.member(d.root, "object")!) { _ in true })  // not an array
+  }
+
   @Test func integersOutOfRangeAreNotInt64() throws {
     let d = try parse("[9223372036854775807, 9223372036854775808, 1.5, 1e400]")
     let items = d.elements(d.root)

@@ -342,7 +342,7 @@ public enum EntraSignInNormalizer: EventNormalizer {
   /// can name a network it merely wants to block.
   private static func hasTrustedNetwork(_ details: LenientView?) -> Bool {
     guard let details else { return false }
-    return details.elements.contains { entry in
+    return details.containsElement { entry in
       entry.equals("networkType", "trusted") || entry.equals("networkType", "trustedNamedLocation")
     }
   }

@@ -71,6 +71,26 @@ struct LenientFieldsTests {
     #expect(lowercasedLogin("ÅSA@example.se") == "åsa@example.se")
   }
 
+  /// The test runs 8 bytes at a time with a byte-wise tail: a capital or a non-ASCII byte is
+  /// found at every position, and the neighbours of A–Z ("@", "[", "`", "{") are not capitals.
+  @Test("a capital or non-ASCII byte is found wherever it is")
+  func capitalsAnywhere() {
+    func flagged(_ login: String) -> Bool { login.utf8.span.withUnsafeBytes(hasUpperCaseOrNonASCII) }
+    let plain = "rosa.alvarez72@contoso.example"
+    #expect(lowercasedLogin(plain) == plain)
+    #expect(!flagged(plain))
+    let neighbours = "@[`{@[`{@[`{@[`{@[`{"
+    #expect(!flagged(neighbours))
+    for position in plain.utf8.indices {
+      let offset = plain.utf8.distance(from: plain.utf8.startIndex, to: position)
+      for replacement in ["A", "Z", "Å"] {
+        let login = String(plain.prefix(offset)) + replacement + String(plain.dropFirst(offset + 1))
+        #expect(flagged(login), "\(login)")
+        #expect(lowercasedLogin(login) == login.lowercased())
+      }
+    }
+  }
+
   // MARK: - Country codes
 
   @Test("Okta's full names map to alpha-2", arguments: [
