@@ -133,25 +133,26 @@ struct IssuerPattern {
   }
 }
 
-/// The domain of a UPN or e-mail address, lower-cased. `previous` is handed back when the domain
-/// is its bytes exactly: most sign-ins share a few domains, and making the string again cost
-/// about 160 instructions a sign-in on the engine's thread (and the domain store then compares
-/// two storages, not two byte strings).
-func userDomain(_ upn: String?, previous: String? = nil) -> String? {
+/// The domain of a UPN or e-mail address, lower-cased.
+func userDomain(_ upn: String?) -> String? {
   guard let upn else { return nil }
-  // On the UTF-8 bytes: this runs for every sign-in, and Character-level search is slow.
-  return upn.utf8.span.withUnsafeBufferPointer { bytes -> String? in
+  return withDomainBytes(of: upn) { domain, needsLowering in
+    let made = String(decoding: domain, as: UTF8.self)
+    return needsLowering ? made.lowercased() : made
+  }
+}
+
+/// Runs `body` on the UTF-8 bytes of the domain of a UPN or e-mail address (after its last "@",
+/// not empty) and whether they need lower-casing; nil when there is no domain. Works on the
+/// bytes, not Characters: this runs for every sign-in, and lets the engine find a domain it
+/// holds already without making its string again.
+func withDomainBytes<R>(of upn: String, _ body: (UnsafeBufferPointer<UInt8>, _ needsLowering: Bool) -> R) -> R? {
+  upn.utf8.span.withUnsafeBufferPointer { bytes -> R? in
     var at = bytes.count - 1
-    // UPNs are lower-cased by the normalizers; lower-case again only when needed.
-    var foldable = false
-    while at >= 0, bytes[at] != UInt8(ascii: "@") {
-      if bytes[at] &- 0x41 < 26 || bytes[at] >= 0x80 { foldable = true }
-      at -= 1
-    }
+    while at >= 0, bytes[at] != UInt8(ascii: "@") { at -= 1 }
     guard at >= 0, at + 1 < bytes.count else { return nil }
-    let domainBytes = UnsafeBufferPointer(rebasing: bytes[(at + 1)...])
-    if !foldable, let previous, utf8Equals(previous, domainBytes.baseAddress!, domainBytes.count) { return previous }
-    let domain = String(decoding: domainBytes, as: UTF8.self)
-    return foldable ? domain.lowercased() : domain
+    let domain = UnsafeBufferPointer(rebasing: bytes[(at + 1)...])
+    // UPNs are lower-cased by the normalizers; lower-case again only when needed.
+    return body(domain, hasUpperCaseOrNonASCII(UnsafeRawBufferPointer(domain)))
   }
 }

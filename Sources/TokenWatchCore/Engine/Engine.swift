@@ -20,8 +20,6 @@ public struct Engine {
   var strings = StringInterner()
 
   var streamStart: EventTime?
-  /// The domain of the latest sign-in, handed back by `userDomain` for the next one from it.
-  private var lastDomain: String?
   var lastHousekeeping = EventTime.distantPast
   /// What has been counted, with the run of events not yet added to `events` (see `countEvent`).
   public var counters: EngineCounters {
@@ -164,10 +162,15 @@ public struct Engine {
   /// Sign-ins and token grants with a UPN carry their domain's issuer record into the context.
   private mutating func checkOutDomain(into context: inout DetectionContext) -> Int? {
     let event = context.event
-    guard event.kind == .signIn || event.kind == .tokenIssued, let domain = userDomain(event.upn, previous: lastDomain) else { return nil }
-    lastDomain = domain
-    let out = domains.checkOut(domain, at: event.time)
-    (context.domain, context.domainName) = (out.record, domain)
+    guard event.kind == .signIn || event.kind == .tokenIssued, let upn = event.upn else { return nil }
+    // Found by the domain's bytes: a domain seen before is not made into a string again.
+    let found = withDomainBytes(of: upn) { domain, needsLowering in
+      needsLowering
+        ? domains.checkOut(String(decoding: domain, as: UTF8.self).lowercased(), at: event.time)
+        : domains.checkOut(utf8: domain, at: event.time)
+    }
+    guard let out = found else { return nil }
+    (context.domain, context.domainName) = (out.record, domains.key(at: out.slot))
     return out.slot
   }
 

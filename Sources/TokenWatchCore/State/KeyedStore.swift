@@ -1,3 +1,5 @@
+import TokenWatchJSON
+
 /// `Slot.newer` of a slot on the free list.
 private let freeSlotMark = Int32.min
 
@@ -20,6 +22,20 @@ extension String: StoreKey {
   public static var vacant: String { "" }
   public var tableHash: UInt32 { TableHash.hash32(self) }
   public func isSame(as other: String) -> Bool { ExactString.identical(self, other) }
+}
+
+extension KeyedStore where Key == String {
+  /// `checkOut` by the key's UTF-8 bytes: a key already held is found without making a string
+  /// of them, and a new one is made from them. Compared exactly, as string keys are.
+  public mutating func checkOut(utf8 key: UnsafeBufferPointer<UInt8>, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
+    if let base = key.baseAddress,
+      let existing = index.find(hash: TableHash.hash32(UnsafeRawBufferPointer(key)), where: { utf8Equals(slots[Int($0)].key, base, key.count) })
+    {
+      markSeen(existing, at: time)
+      return (Int(existing), take(Int(existing)), false)
+    }
+    return checkOut(String(decoding: key, as: UTF8.self), at: time)
+  }
 }
 
 /// A bounded map from key to record: at most `maxEntries` records, each dropped once it has not
@@ -96,6 +112,9 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     linkAsNewest(i)
     return (Int(i), true)
   }
+
+  /// The key a slot holds (the stored string, so callers share its storage).
+  public func key(at slot: Int) -> Key { slots[slot].key }
 
   public subscript(slot: Int) -> Record {
     _read { yield slots[slot].record }

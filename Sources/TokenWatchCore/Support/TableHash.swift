@@ -23,6 +23,9 @@ enum TableHash {
   /// The 32 bits a `SlotIndex` keeps.
   static func hash32(_ string: String) -> UInt32 { fold(hash(string)) }
 
+  /// The same as `hash32` of the string these UTF-8 bytes spell.
+  static func hash32(_ bytes: UnsafeRawBufferPointer) -> UInt32 { fold(hash(bytes)) }
+
   /// A number's 32 bits for a `SlotIndex`: one multiply, seeded like the rest.
   static func hash32(_ value: UInt64) -> UInt32 { fold(mix(value ^ p1, start ^ p2)) }
 

@@ -502,10 +502,9 @@ private func payloadClaiming(count: UInt64) -> [UInt8] {
     #expect(fields(ReorderSnapshot()).count == 4)
     // The engine's state: the five stores, suppression, addresses, stream start, housekeeping,
     // counters and shard, besides the rule set, detectors and scorer rebuilt from the rules, the
-    // string table rebuilt from the records, the latest run of per-source event counts
-    // (written merged into the counters), and the latest sign-in's domain (a cache that only
-    // saves making the next one's again).
-    #expect(fields(Engine(ruleSet: RuleSet(rules: [], lists: [:]))).count == 17)
+    // string table rebuilt from the records, and the latest run of per-source event counts
+    // (written merged into the counters).
+    #expect(fields(Engine(ruleSet: RuleSet(rules: [], lists: [:]))).count == 16)
   }
 
   @Test func readerRejectsNonsenseWithoutTrapping() {

@@ -23,6 +23,26 @@ struct Counter: StateRecord { var n = 0 }
     #expect(store.expirations == 2)
   }
 
+  /// A key found by its bytes is the stored string itself, and marked seen like `touch`; new
+  /// bytes make a key of their own; the bytes are compared exactly (no Unicode folding).
+  @Test func checkOutByBytesFindsTheStoredKey() {
+    func storage(_ string: String) -> UnsafePointer<UInt8>? { string.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil }
+    var store = KeyedStore<String, Counter>(maxEntries: 2, ttl: .days(1))
+    let stored = String(decoding: Array("subsidiary.contoso.example".utf8), as: UTF8.self)
+    let first = store.checkOut(stored, at: EventTime(millis: 1))
+    store.put(Counter(n: 7), first.slot)
+    _ = store.touch("other.example", at: EventTime(millis: 2))
+    let again = Array("subsidiary.contoso.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 3)) }
+    #expect(!again.created && again.slot == first.slot && again.record.n == 7)
+    store.put(again.record, again.slot)
+    #expect(storage(store.key(at: again.slot)) == storage(stored))
+    // Seen at 3, so "other.example" is now the least recent and goes first.
+    let kelvin = Array("\u{212A}im.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 4)) }
+    #expect(kelvin.created && store.key(at: kelvin.slot) == "\u{212A}im.example")
+    #expect(store.slot(of: "other.example") == nil && store.slot(of: stored) != nil)
+    #expect(store.slot(of: "Kim.example") == nil)
+  }
+
   @Test func recordsSurviveTakeAndPut() {
     var store = KeyedStore<String, Counter>(maxEntries: 10, ttl: .days(1))
     let (slot, created) = store.touch("a", at: EventTime(millis: 0))
