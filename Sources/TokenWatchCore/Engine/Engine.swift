@@ -166,7 +166,7 @@ public struct Engine {
     // Found by the domain's bytes: a domain seen before is not made into a string again.
     let found = withDomainBytes(of: upn) { domain, needsLowering in
       needsLowering
-        ? domains.checkOut(String(decoding: domain, as: UTF8.self).lowercased(), at: event.time)
+        ? domains.checkOut(makeDomain(domain, needsLowering: true), at: event.time)
         : domains.checkOut(utf8: domain, at: event.time)
     }
     guard let out = found else { return nil }

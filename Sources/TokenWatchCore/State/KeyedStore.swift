@@ -24,20 +24,6 @@ extension String: StoreKey {
   public func isSame(as other: String) -> Bool { ExactString.identical(self, other) }
 }
 
-extension KeyedStore where Key == String {
-  /// `checkOut` by the key's UTF-8 bytes: a key already held is found without making a string
-  /// of them, and a new one is made from them. Compared exactly, as string keys are.
-  public mutating func checkOut(utf8 key: UnsafeBufferPointer<UInt8>, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
-    if let base = key.baseAddress,
-      let existing = index.find(hash: TableHash.hash32(UnsafeRawBufferPointer(key)), where: { utf8Equals(slots[Int($0)].key, base, key.count) })
-    {
-      markSeen(existing, at: time)
-      return (Int(existing), take(Int(existing)), false)
-    }
-    return checkOut(String(decoding: key, as: UTF8.self), at: time)
-  }
-}
-
 /// A bounded map from key to record: at most `maxEntries` records, each dropped once it has not
 /// been seen for `ttl` of event time, least recently seen first when full. Slots live in one
 /// array linked into a recency list by index, so touching a key is a hash lookup and two
@@ -94,6 +80,13 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
       markSeen(existing, at: time)
       return (Int(existing), false)
     }
+    return (Int(insert(key, hash: hash, at: time)), true)
+  }
+
+  /// A new slot for `key` (not held; `hash` is its `tableHash`), seen at `time`, evicting the
+  /// least recently seen record when full. Inlined: called out of line from `touch`, it cost
+  /// about 40 instructions an event.
+  @inline(__always) private mutating func insert(_ key: Key, hash: UInt32, at time: EventTime) -> Int32 {
     if index.count >= maxEntries {
       remove(oldest)
       evictions += 1
@@ -110,7 +103,7 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     }
     index.insert(hash: hash, slot: i)
     linkAsNewest(i)
-    return (Int(i), true)
+    return i
   }
 
   /// The key a slot holds (the stored string, so callers share its storage).
@@ -211,5 +204,21 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
       slot.older = newOlder
       slot.newer = -1
     }
+  }
+}
+
+extension KeyedStore where Key == String {
+  /// `checkOut` by the key's UTF-8 bytes: a key already held is found without making a string
+  /// of them, and a new one is made from them (hashed once either way). Compared exactly, as
+  /// string keys are.
+  public mutating func checkOut(utf8 key: UnsafeBufferPointer<UInt8>, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
+    guard let base = key.baseAddress else { return checkOut("", at: time) }
+    let hash = TableHash.hash32(UnsafeRawBufferPointer(key))
+    if let existing = index.find(hash: hash, where: { utf8Equals(slots[Int($0)].key, base, key.count) }) {
+      markSeen(existing, at: time)
+      return (Int(existing), take(Int(existing)), false)
+    }
+    let slot = Int(insert(String(decoding: key, as: UTF8.self), hash: hash, at: time))
+    return (slot, take(slot), true)
   }
 }
