@@ -116,13 +116,20 @@ extension JSONDocument {
   }
 
   /// The decoded string, or nil when the value is not a string.
-  public func string(_ ref: JSONRef) -> String? {
+  public func string(_ ref: JSONRef) -> String? { string(ref, cached: true) }
+
+  /// The decoded string made afresh, without looking in the string cache or offering it there:
+  /// for values that never repeat (record ids, token ids). For them the cache only read a slot
+  /// (and often another string's bytes, as long as theirs) that was cold by then.
+  public func uncachedString(_ ref: JSONRef) -> String? { string(ref, cached: false) }
+
+  @inline(__always) private func string(_ ref: JSONRef, cached: Bool) -> String? {
     let node = nodes[Int(ref.index)]
     guard node.kind == .string else { return nil }
     if !node.flag {
       return bytes.withUnsafeBufferPointer { buffer in
         let value = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
-        guard let cache = stringCacheReference else { return String(decoding: value, as: UTF8.self) }
+        guard cached, let cache = stringCacheReference else { return String(decoding: value, as: UTF8.self) }
         return cache._withUnsafeGuaranteedRef { $0.string(value) }
       }
     }

@@ -62,4 +62,35 @@ import Testing
     let longs = try (0..<3).map { _ in try read(long) }
     #expect(address(longs[1]) != address(longs[2]))
   }
+
+  /// `uncachedString` reads the same text, but neither takes the cache's storage nor leaves its
+  /// own there: the cached copy is still handed out afterwards, and a value read only uncached
+  /// is never kept (so its next cached read is a first sighting).
+  @Test func uncachedStringsBypassTheCache() throws {
+    var document = JSONDocument()
+    let cache = JSONStringCache()  // the document does not keep its cache alive
+    defer { withExtendedLifetime(cache) {} }
+    document.stringCache = cache
+    func read(_ text: String, cached: Bool) throws -> String {
+      try document.parse(Array("\"\(text)\"".utf8))
+      return try #require(cached ? document.string(document.root) : document.uncachedString(document.root))
+    }
+    func address(_ string: String) -> UnsafePointer<UInt8>? {
+      string.utf8.withContiguousStorageIfAvailable { $0.baseAddress }!
+    }
+    let id = "0c1f2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"
+    _ = try read(id, cached: true)
+    let kept = try read(id, cached: true)
+    let uncached = try read(id, cached: false)
+    #expect(uncached == id && address(uncached) != address(kept))
+    #expect(try address(read(id, cached: true)) == address(kept))
+
+    let other = "5e4d3c2b-1a09-4f7e-8d6c-5b4a3e2d1c0f"
+    let uncachedReads = try (0..<3).map { _ in try read(other, cached: false) }
+    #expect(Set(uncachedReads.map(address)).count == 3)
+    let firstCached = try read(other, cached: true)
+    let secondCached = try read(other, cached: true)
+    #expect(address(firstCached) != address(secondCached))  // a first sighting, then kept
+    #expect(try address(read(other, cached: true)) == address(secondCached))
+  }
 }

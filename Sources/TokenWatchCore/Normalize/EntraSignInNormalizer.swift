@@ -286,11 +286,12 @@ public enum EntraSignInNormalizer: EventNormalizer {
       event.upn = signIn.string(.userPrincipalName).map(lowercasedLogin)
     }
     event.app = signIn.string(.appId)
-    let eventID = signIn.string(.id)
+    // Each sign-in has its own id and token: made afresh, not through the string cache.
+    let eventID = signIn.uncachedString(.id)
     event.eventID = eventID
     // The UTI is the request id re-encoded, so it can be rebuilt when an export dropped it.
     // (`eventID`, not `event.eventID`: reading the event inside the `??` copied all of it.)
-    event.token = signIn.string(.uniqueTokenIdentifier) ?? eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
+    event.token = signIn.uncachedString(.uniqueTokenIdentifier) ?? eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
     event.session = signIn.string(.sessionId)
     event.issuerType = signIn.string(.tokenIssuerType)
     event.issuer = signIn.string(.tokenIssuerName)

@@ -7,11 +7,16 @@ import TokenWatchJSON
 extension JSONDocument {
   /// A usable string: JSON null, `""` and the text `"null"` (any case) mean "no value". Numbers
   /// are returned as written, since some producers emit ids and postal codes as numbers.
-  func lenientString(_ ref: JSONRef) -> String? {
+  func lenientString(_ ref: JSONRef) -> String? { lenientString(ref, cached: true) }
+
+  /// `lenientString` for values that never repeat: see `JSONDocument.uncachedString`.
+  func lenientUncachedString(_ ref: JSONRef) -> String? { lenientString(ref, cached: false) }
+
+  @inline(__always) private func lenientString(_ ref: JSONRef, cached: Bool) -> String? {
     switch kind(ref) {
     case .string:
       if withRawBytes(ref, { $0.isEmpty || asciiEqualsIgnoringCase($0, "null") }) { return nil }
-      return string(ref)
+      return cached ? string(ref) : uncachedString(ref)
     case .number:
       return String(decoding: rawBytes(ref), as: UTF8.self)
     default:
@@ -132,6 +137,8 @@ struct LenientView {
   // Not `value.flatMap(document.lenientString)`: that partial application captures a copy of the
   // document, retaining and releasing its two arrays on every field read.
   func string(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0) } }
+  /// For values that never repeat (record and token ids): see `JSONDocument.uncachedString`.
+  func uncachedString(_ value: JSONRef?) -> String? { read(value) { document.lenientUncachedString($0) } }
   func int64(_ value: JSONRef?) -> Int64? { read(value) { document.lenientInt64($0) } }
   func double(_ value: JSONRef?) -> Double? { read(value) { document.lenientDouble($0) } }
   func bool(_ value: JSONRef?) -> Bool? { read(value) { document.lenientBool($0) } }
@@ -218,6 +225,7 @@ struct FieldView<Field: RawRepresentable> where Field.RawValue == Int {
   var document: JSONDocument { view.document }
   func member(_ field: Field) -> JSONRef? { members[field.rawValue] }
   func string(_ field: Field) -> String? { view.string(member(field)) }
+  func uncachedString(_ field: Field) -> String? { view.uncachedString(member(field)) }
   func int64(_ field: Field) -> Int64? { view.int64(member(field)) }
   func bool(_ field: Field) -> Bool? { view.bool(member(field)) }
   func asn(_ field: Field) -> UInt32? { view.asn(member(field)) }
