@@ -7,12 +7,8 @@ import TokenWatchJSON
 extension JSONDocument {
   /// A usable string: JSON null, `""` and the text `"null"` (any case) mean "no value". Numbers
   /// are returned as written, since some producers emit ids and postal codes as numbers.
-  func lenientString(_ ref: JSONRef) -> String? { lenientString(ref, cached: true) }
-
-  /// `lenientString` for values that never repeat: see `JSONDocument.uncachedString`.
-  func lenientUncachedString(_ ref: JSONRef) -> String? { lenientString(ref, cached: false) }
-
-  @inline(__always) private func lenientString(_ ref: JSONRef, cached: Bool) -> String? {
+  /// `cached: false` for values that never repeat (see `JSONDocument.uncachedString`).
+  @inline(__always) func lenientString(_ ref: JSONRef, cached: Bool = true) -> String? {
     switch kind(ref) {
     case .string:
       if withRawBytes(ref, { $0.isEmpty || asciiEqualsIgnoringCase($0, "null") }) { return nil }
@@ -138,7 +134,7 @@ struct LenientView {
   // document, retaining and releasing its two arrays on every field read.
   func string(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0) } }
   /// For values that never repeat (record and token ids): see `JSONDocument.uncachedString`.
-  func uncachedString(_ value: JSONRef?) -> String? { read(value) { document.lenientUncachedString($0) } }
+  func uncachedString(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0, cached: false) } }
   func int64(_ value: JSONRef?) -> Int64? { read(value) { document.lenientInt64($0) } }
   func double(_ value: JSONRef?) -> Double? { read(value) { document.lenientDouble($0) } }
   func bool(_ value: JSONRef?) -> Bool? { read(value) { document.lenientBool($0) } }
