@@ -186,10 +186,15 @@ public final class RecordDecoder {
   /// Shared by every document this decoder parses; the decoder is used by one thread at a time.
   private let strings = JSONStringCache()
 
+  /// Whether plain Entra diagnostic sign-ins skip the document (`EntraSignInFastPath`): on
+  /// unless another format is forced. Tests turn it off to compare the two paths.
+  var readsEntraDirectly: Bool
+
   public init(registry: NormalizerRegistry, reporter: InputReporter) {
     self.registry = registry
     self.reporter = reporter
     document.stringCache = strings
+    readsEntraDirectly = registry.forcedFormat == nil || registry.forcedFormat == .entra
   }
 
   public func reportOversized(_ name: String, line: Int, bytes: Int, limit: Int) {
@@ -206,6 +211,17 @@ public final class RecordDecoder {
     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
       reporter.stats.blankLines += 1
       return
+    }
+    if readsEntraDirectly {
+      let strings = strings
+      let read = bytes.withUnsafeBufferPointer { line in
+        EntraSignInFastPath.decode(line, strings: strings) { event, record in
+          var hash = StableHash()
+          hash.combine(bytes: record)
+          emit(event, hash.value)
+        }
+      }
+      if read { return }
     }
     do {
       try document.parse(bytes)

@@ -174,11 +174,7 @@ extension JSONDocument {
   public func double(_ ref: JSONRef) -> Double? {
     let node = nodes[Int(ref.index)]
     guard node.kind == .number else { return nil }
-    return bytes.withUnsafeBufferPointer { buffer -> Double? in
-      let text = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
-      if let exact = exactDecimal(text) { return exact }
-      return Double(String(decoding: text, as: UTF8.self))
-    }
+    return bytes.withUnsafeBufferPointer { parseDouble(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
   }
 
   /// Appends the decoded UTF-8 of a string value (escapes resolved) to `output`.
@@ -310,6 +306,12 @@ private let exactPowersOfTen: [Double] = (0...22).map { exponent in
 /// that is exact: at most 2^53 as the digits' integer, scaled by at most 22 powers of ten. One
 /// multiplication or division of two exact doubles is correctly rounded (Clinger's fast path),
 /// so the result equals strtod's. Coordinates like `47.6062` take this path; nil otherwise.
+/// A JSON number's text as a double (as `JSONDocument.double` reads it).
+public func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+  if let exact = exactDecimal(text) { return exact }
+  return Double(String(decoding: text, as: UTF8.self))
+}
+
 func exactDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
   var i = 0
   let count = text.count

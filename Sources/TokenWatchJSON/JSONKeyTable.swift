@@ -6,11 +6,11 @@ public struct JSONKeyTable: Sendable {
   /// The keys, by the index callers read them back with.
   public let keys: [[UInt8]]
   /// Open addressing over a hash of (length, first byte, last byte): key index + 1, 0 = empty.
-  private let slots: [UInt16]
-  private let mask: Int
+  @usableFromInline let slots: [UInt16]
+  @usableFromInline let mask: Int
   /// Every key's bytes, back to back, and where each starts (one more entry for the end).
-  private let keyBytes: [UInt8]
-  private let keyStarts: [Int32]
+  @usableFromInline let keyBytes: [UInt8]
+  @usableFromInline let keyStarts: [Int32]
 
   public init(_ keys: [String]) {
     precondition(keys.count < Int(UInt16.max), "too many keys for one table")
@@ -37,13 +37,13 @@ public struct JSONKeyTable: Sendable {
 
   public var count: Int { keys.count }
 
-  @inline(__always) static func hash(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int {
+  @inlinable @inline(__always) static func hash(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int {
     guard let bytes, count > 0 else { return 0 }
     return (count &* 0x9E37) ^ (Int(bytes[0]) &* 0x2F1) ^ (Int(bytes[count - 1]) &* 0x3B)
   }
 
   /// Runs `body` with raw views of the table, so a pass over many keys sets them up once.
-  @inline(__always) func withProbe<R>(_ body: (Probe) -> R) -> R {
+  @inlinable @inline(__always) public func withProbe<R>(_ body: (Probe) -> R) -> R {
     slots.withUnsafeBufferPointer { slots in
       keyBytes.withUnsafeBufferPointer { keyBytes in
         keyStarts.withUnsafeBufferPointer { keyStarts in
@@ -53,14 +53,18 @@ public struct JSONKeyTable: Sendable {
     }
   }
 
-  struct Probe {
-    let slots: UnsafeBufferPointer<UInt16>
-    let mask: Int
-    let keyBytes: UnsafeBufferPointer<UInt8>
+  public struct Probe {
+    @usableFromInline let slots: UnsafeBufferPointer<UInt16>
+    @usableFromInline let mask: Int
+    @usableFromInline let keyBytes: UnsafeBufferPointer<UInt8>
     /// Key i spans keyBytes[keyStarts[i] ..< keyStarts[i + 1]].
-    let keyStarts: UnsafeBufferPointer<Int32>
+    @usableFromInline let keyStarts: UnsafeBufferPointer<Int32>
 
-    @inline(__always) func index(of bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int? {
+    @usableFromInline init(slots: UnsafeBufferPointer<UInt16>, mask: Int, keyBytes: UnsafeBufferPointer<UInt8>, keyStarts: UnsafeBufferPointer<Int32>) {
+      (self.slots, self.mask, self.keyBytes, self.keyStarts) = (slots, mask, keyBytes, keyStarts)
+    }
+
+    @inlinable @inline(__always) public func index(of bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int? {
       var slot = JSONKeyTable.hash(bytes, count) & mask
       while true {
         let entry = Int(slots[slot])

@@ -1,12 +1,12 @@
 /// The scanner behind `JSONDocument.parse`: RFC 8259 strictly, UTF-8 validated, positions on errors.
-struct Parser {
-  let input: UnsafeBufferPointer<UInt8>
-  var position = 0
+@usableFromInline struct Parser {
+  @usableFromInline let input: UnsafeBufferPointer<UInt8>
+  @usableFromInline var position = 0
   /// Where nodes are written; those beyond its end are only counted (see `JSONDocument.reparse`).
-  let nodes: UnsafeMutableBufferPointer<JSONDocument.Node>
-  private(set) var nodeCount = 0
+  @usableFromInline let nodes: UnsafeMutableBufferPointer<JSONDocument.Node>
+  @usableFromInline private(set) var nodeCount = 0
 
-  init(input: UnsafeBufferPointer<UInt8>, nodes: UnsafeMutableBufferPointer<JSONDocument.Node>) {
+  @usableFromInline init(input: UnsafeBufferPointer<UInt8>, nodes: UnsafeMutableBufferPointer<JSONDocument.Node>) {
     self.input = input
     self.nodes = nodes
   }
@@ -22,12 +22,12 @@ struct Parser {
     }
   }
 
-  private func describe(_ byte: UInt8) -> String {
+  @usableFromInline func describe(_ byte: UInt8) -> String {
     if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
     return "byte 0x" + String(byte, radix: 16, uppercase: true)
   }
 
-  @inline(__always) private mutating func skipWhitespace() {
+  @inlinable @inline(__always) mutating func skipWhitespace() {
     // Most tokens follow the previous one directly: one compare and no loop for them.
     if position < input.count, input[position] > 0x20 { return }
     while position < input.count {
@@ -38,7 +38,7 @@ struct Parser {
     }
   }
 
-  private mutating func parseValue(depth: Int) throws(JSONError) {
+  @usableFromInline mutating func parseValue(depth: Int) throws(JSONError) {
     guard position < input.count else { throw JSONError(offset: position, reason: "unexpected end of input") }
     switch input[position] {
     case UInt8(ascii: "{"): try parseObject(depth: depth)
@@ -120,6 +120,13 @@ struct Parser {
   @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
 
   @inline(__always) private mutating func parseString() throws(JSONError) {
+    let (start, end, hasEscapes) = try scanString()
+    _ = append(.string, flag: hasEscapes, start: start, end: end)
+  }
+
+  /// Validates the string that starts here and moves past its closing quote: its content's span
+  /// and whether it has escapes (`JSONSkimmer` reads strings without writing a node).
+  @inlinable @inline(__always) mutating func scanString() throws(JSONError) -> (start: Int, end: Int, escaped: Bool) {
     position += 1  // opening quote
     let start = position
     var hasEscapes = false
@@ -156,11 +163,12 @@ struct Parser {
         try scanMultiByteScalar()
       }
     }
-    _ = append(.string, flag: hasEscapes, start: start, end: position)
+    let end = position
     position += 1  // closing quote
+    return (start, end, hasEscapes)
   }
 
-  private mutating func scanEscape() throws(JSONError) {
+  @usableFromInline mutating func scanEscape() throws(JSONError) {
     let escapeStart = position
     position += 1
     guard position < input.count else { throw JSONError(offset: escapeStart, reason: "unterminated escape") }
@@ -202,7 +210,7 @@ struct Parser {
   }
 
   /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, nothing above U+10FFFF).
-  private mutating func scanMultiByteScalar() throws(JSONError) {
+  @usableFromInline mutating func scanMultiByteScalar() throws(JSONError) {
     let lead = input[position]
     let length: Int
     var lowerBound: UInt8 = 0x80

@@ -40,7 +40,7 @@ public final class JSONStringCache: @unchecked Sendable {
   }
 
   /// `bytes` as a string; `bytes` must be valid UTF-8 (the parser has checked it).
-  func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+  public func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     let count = bytes.count
     guard count >= Self.minLength, count <= Self.maxLength, let base = bytes.baseAddress else {
       return String(decoding: bytes, as: UTF8.self)

@@ -70,9 +70,10 @@ import TokenWatchCore
   }
 
   /// What `readNext` does, step by step, with a capturing reporter (so nothing is printed).
-  func inlineSteps(_ path: String, maxLineBytes: Int = 4096, strict: Bool = false) throws -> [Step] {
+  func inlineSteps(_ path: String, maxLineBytes: Int = 4096, strict: Bool = false, readsEntraDirectly: Bool = true) throws -> [Step] {
     let reporter = InputReporter(strict: strict, capturing: true)
     let source = try EventSource(path: path, registry: NormalizerRegistry(), reporter: reporter, maxLineBytes: maxLineBytes, maxDocumentBytes: 1 << 20)
+    source.decoder.readsEntraDirectly = readsEntraDirectly
     var steps: [Step] = []
     while true {
       reporter.stats = InputStats()
@@ -128,6 +129,35 @@ import TokenWatchCore
     #expect(inline.count > 1500)
     #expect(inline.contains { !$0.diagnostics.isEmpty })
     Self.expectSameSteps(batched, inline)
+  }
+
+  /// Generated Entra sign-ins, some damaged (bad JSON, a wrong type, a repeated or escaped key,
+  /// an unknown category), between the messy demo lines.
+  static func entraInput() throws -> [UInt8] {
+    var out = try messyInput()
+    for (i, line) in ScenarioLibrary.bulk(count: 800, seed: 3, format: .entra).enumerated() {
+      var line = line
+      switch i % 9 {
+      case 1: line = String(line.dropLast(5))
+      case 2: line = line.replacingOccurrences(of: #""isInteractive":"#, with: #""isInteractive":"yes","x":"#)
+      case 3: line = line.replacingOccurrences(of: #""userId":"#, with: #""userId":"dup","userId":"#)
+      case 4: line = line.replacingOccurrences(of: #""userId":"#, with: #""user\u0049d":"#)
+      case 5: line = line.replacingOccurrences(of: #""category":"SignInLogs""#, with: #""category":"AuditLogs""#)
+      case 6: line = line.replacingOccurrences(of: #""autonomousSystemNumber":"#, with: #""autonomousSystemNumber":"AS1","y":"#)
+      default: break
+      }
+      out += Array(line.utf8) + [0x0A]
+    }
+    return out
+  }
+
+  @Test func entraFastPathTakesTheSameStepsAsTheDocumentPath() throws {
+    let path = try Self.temporary("entra.ndjson", try Self.entraInput())
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let fast = try inlineSteps(path)
+    let documentOnly = try inlineSteps(path, readsEntraDirectly: false)
+    #expect(fast.filter { $0.events.contains { $0.contains("sourceDetail: \"entra:") } }.count > 500)
+    Self.expectSameSteps(fast, documentOnly)
   }
 
   /// The same steps, or the first that differs (whole step lists are too long to print).

@@ -1,0 +1,342 @@
+import TokenWatchJSON
+
+/// Entra sign-ins in the diagnostic-record shape (`{time, category, properties:{…}}`, what Event
+/// Hub and storage exports carry one to a line), read in one strict pass over the line's bytes
+/// (`JSONSkimmer`) instead of through a parsed document, its views and its key lookups.
+///
+/// It reads a record only when everything that decides the result is plain: one top-level
+/// object with a sign-in `category` and a `properties` object, no escaped or repeated keys in the
+/// objects it looks into, no top-level key another format or an envelope is told apart by, and
+/// each field it reads of the type sign-in logs write. For anything else, invalid JSON included,
+/// it returns false and the line takes the document path (`NormalizerRegistry`), which produces
+/// the event or the diagnostic. Where it does read a record, it reads it as
+/// `EntraSignInNormalizer` does, field for field; tests hold the two paths to the same events.
+public enum EntraSignInFastPath {
+  /// Decodes `line` and passes `emit` the event and the record's bytes (what its tie-break is
+  /// hashed from); false, with nothing emitted, when the line needs the document path. Strings
+  /// that repeat from record to record come through `strings` when given.
+  public static func decode(
+    _ line: UnsafeBufferPointer<UInt8>, strings: JSONStringCache?,
+    _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
+  ) -> Bool {
+    guard let base = line.baseAddress else { return false }
+    var found = Found()
+    guard walkRecord(line, into: &found) else { return false }
+    var event: NormalizedEvent
+    do {
+      event = try build(found, Text(base: base, strings: strings))
+    } catch {
+      return false
+    }
+    emit(event, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[found.recordStart..<found.recordEnd]))
+    return true
+  }
+
+  // MARK: - What the walk finds
+
+  /// A scalar member's value: its span in the line for strings (inside the quotes, never
+  /// escaped) and numbers.
+  enum Value {
+    case absent
+    case null
+    case bool(Bool)
+    case string(start: Int32, end: Int32)
+    case number(start: Int32, end: Int32)
+  }
+
+  typealias Field = EntraSignInNormalizer.Field
+
+  struct Found {
+    var recordStart = 0
+    var recordEnd = 0
+    var category = Value.absent
+    var resultType = Value.absent
+    var callerIpAddress = Value.absent
+    var envelopeLocation = Value.absent
+    var hasProperties = false
+    /// The scalar fields of `properties`, by `Field` raw value (containers stay `.absent`).
+    var fields = InlineArray<21, Value>(repeating: .absent)
+    var errorCode = Value.absent
+    var hasLocation = false
+    var country = Value.absent
+    var city = Value.absent
+    var hasCoordinates = false
+    var latitude = Value.absent
+    var longitude = Value.absent
+    var deviceID = Value.absent
+    var hasProtection = false
+    var sessionStatus = Value.absent
+    var trustedNamedNetwork = false
+
+    subscript(_ field: Field) -> Value { fields[field.rawValue] }
+  }
+
+  // MARK: - The walk
+
+  /// The top-level keys the document path decides by. The first four are read; the others belong
+  /// to envelopes (`records`, `data`, `eventType`) or to other formats' tests, so a record that
+  /// has any of them is left to the document path.
+  private static let envelopeKeys = JSONKeyTable([
+    "category", "resultType", "callerIpAddress", "location", "properties",
+    "Type", "Category", "eventType", "published", "uuid", "actor", "kind", "records", "data",
+  ])
+  private static let statusKeys = JSONKeyTable(["errorCode"])
+  private static let deviceKeys = JSONKeyTable(["deviceId"])
+  private static let protectionKeys = JSONKeyTable(["signInSessionStatus"])
+  private static let networkKeys = JSONKeyTable(["networkType"])
+
+  private static func walkRecord(_ line: UnsafeBufferPointer<UInt8>, into found: inout Found) -> Bool {
+    var reader = JSONSkimmer(line)
+    guard reader.peek() == .object else { return false }
+    found.recordStart = reader.position
+    let complete = eachMember(&reader, line, envelopeKeys, depth: 0) { key, reader in
+      switch key {
+      case 0: return readScalar(&reader, into: &found.category)
+      case 1: return readScalar(&reader, into: &found.resultType)
+      case 2: return readScalar(&reader, into: &found.callerIpAddress)
+      case 3: return readScalar(&reader, into: &found.envelopeLocation)
+      case 4:
+        found.hasProperties = true
+        return walkProperties(&reader, line, into: &found)
+      default: return false
+      }
+    }
+    found.recordEnd = reader.position
+    return complete && reader.atEnd()
+  }
+
+  /// Opens the object that comes next, at nesting `depth` (the top level's is 0), and calls
+  /// `member` with each of its keys that `keys` has; `member` reads or skips the value, and the
+  /// other members are skipped. False, and the walk stops, for anything else where the object
+  /// should be, anything invalid, an escaped key, a key seen twice, or a false from `member`.
+  private static func eachMember(
+    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ keys: JSONKeyTable, depth: Int,
+    _ member: (Int, inout JSONSkimmer) -> Bool
+  ) -> Bool {
+    guard reader.openObject(depth: depth) else { return false }
+    var seen: UInt32 = 0
+    return keys.withProbe { probe in
+      while true {
+        guard let next = reader.nextKey() else { return false }
+        guard case .key(let start, let end, let escaped) = next else { return true }
+        guard !escaped else { return false }
+        guard let key = probe.index(of: line.baseAddress! + start, end - start) else {
+          guard reader.skipValue(depth: depth + 1) else { return false }
+          continue
+        }
+        guard seen & (1 << key) == 0 else { return false }
+        seen |= 1 << key
+        guard member(key, &reader) else { return false }
+      }
+    }
+  }
+
+  private static func walkProperties(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, into found: inout Found) -> Bool {
+    eachMember(&reader, line, Field.camelCaseTable, depth: 1) { key, reader in
+      switch Field(rawValue: key)! {
+      case .status:
+        guard let isObject = objectOrNull(&reader) else { return false }
+        return !isObject || eachMember(&reader, line, statusKeys, depth: 2) { _, reader in readScalar(&reader, into: &found.errorCode) }
+      case .location:
+        guard let isObject = objectOrNull(&reader) else { return false }
+        found.hasLocation = isObject
+        return !isObject || eachMember(&reader, line, EntraSignInNormalizer.locationKeys, depth: 2) { key, reader in
+          switch key {
+          case 0: return readScalar(&reader, into: &found.country)
+          case 1: return readScalar(&reader, into: &found.city)
+          default:
+            guard let isObject = objectOrNull(&reader) else { return false }
+            found.hasCoordinates = isObject
+            return !isObject || eachMember(&reader, line, EntraSignInNormalizer.coordinateKeys, depth: 3) { key, reader in
+              key == 0 ? readScalar(&reader, into: &found.latitude) : readScalar(&reader, into: &found.longitude)
+            }
+          }
+        }
+      case .deviceDetail:
+        guard let isObject = objectOrNull(&reader) else { return false }
+        return !isObject || eachMember(&reader, line, deviceKeys, depth: 2) { _, reader in readScalar(&reader, into: &found.deviceID) }
+      case .tokenProtectionStatusDetails:
+        guard let isObject = objectOrNull(&reader) else { return false }
+        found.hasProtection = isObject
+        return !isObject || eachMember(&reader, line, protectionKeys, depth: 2) { _, reader in readScalar(&reader, into: &found.sessionStatus) }
+      case .networkLocationDetails:
+        return walkNetworks(&reader, line, into: &found)
+      default:
+        return readScalar(&reader, into: &found.fields[key])
+      }
+    }
+  }
+
+  /// An array of named-network objects (or null): whether one is a trusted named location.
+  private static func walkNetworks(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, into found: inout Found) -> Bool {
+    if reader.peek() == .null { return reader.scalar() != nil }
+    guard reader.openArray(depth: 2) else { return false }
+    while true {
+      guard let more = reader.nextElement() else { return false }
+      guard more else { return true }
+      var type = Value.absent
+      guard eachMember(&reader, line, networkKeys, depth: 3, { _, reader in readScalar(&reader, into: &type) }) else { return false }
+      if case .string(let start, let end) = type {
+        let name = UnsafeBufferPointer(rebasing: line[Int(start)..<Int(end)])
+        if equals(name, "trusted") || equals(name, "trustedNamedLocation") { found.trustedNamedNetwork = true }
+      }
+    }
+  }
+
+  /// True when an object comes next (not read yet), false after reading a null, nil for
+  /// anything else.
+  private static func objectOrNull(_ reader: inout JSONSkimmer) -> Bool? {
+    switch reader.peek() {
+    case .object?: return true
+    case .null?: return reader.scalar() != nil ? false : nil
+    default: return nil
+    }
+  }
+
+  /// Reads a scalar value; false for a container, an escaped string or anything invalid.
+  private static func readScalar(_ reader: inout JSONSkimmer, into value: inout Value) -> Bool {
+    switch reader.scalar() {
+    case .string(let start, let end, false)?: value = .string(start: Int32(start), end: Int32(end))
+    case .number(let start, let end)?: value = .number(start: Int32(start), end: Int32(end))
+    case .bool(let flag)?: value = .bool(flag)
+    case .null?: value = .null
+    default: return false
+    }
+    return true
+  }
+
+  private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+    bytes.count == literal.utf8CodeUnitCount && memoryEquals(literal.utf8Start, bytes.baseAddress, bytes.count)
+  }
+
+  // MARK: - The event, as `EntraSignInNormalizer.readFields` makes it
+
+  /// A value the fast path does not read the way the document path would (a number where a
+  /// string is expected, say): the line takes the document path.
+  struct Unsupported: Error {}
+
+  /// Reads values' text as the lenient readers (`LenientFields.swift`) do.
+  struct Text {
+    let base: UnsafePointer<UInt8>
+    let strings: JSONStringCache?
+
+    func bytes(_ start: Int32, _ end: Int32) -> UnsafeBufferPointer<UInt8> {
+      UnsafeBufferPointer(start: base + Int(start), count: Int(end - start))
+    }
+
+    /// `lenientString`: nil for null, booleans, `""` and `"null"`.
+    func string(_ value: Value, cached: Bool = true) throws(Unsupported) -> String? {
+      switch value {
+      case .absent, .null, .bool: return nil
+      case .number: throw Unsupported()
+      case .string(let start, let end):
+        let text = bytes(start, end)
+        if text.isEmpty || asciiEqualsIgnoringCase(text, "null") { return nil }
+        if cached, let strings { return strings.string(text) }
+        return String(decoding: text, as: UTF8.self)
+      }
+    }
+
+    /// `lenientBool` for JSON booleans.
+    func bool(_ value: Value) throws(Unsupported) -> Bool? {
+      switch value {
+      case .absent, .null: return nil
+      case .bool(let flag): return flag
+      case .number, .string: throw Unsupported()
+      }
+    }
+
+    /// `lenientInt64` for JSON integers and strings of digits (a diagnostic `resultType`).
+    func integer(_ value: Value) throws(Unsupported) -> Int64? {
+      switch value {
+      case .absent, .null, .bool: return nil
+      case .number(let start, let end), .string(let start, let end):
+        if start == end { return nil }  // "" (a number is never empty)
+        guard let integer = parseInteger(bytes(start, end)) else { throw Unsupported() }
+        return integer
+      }
+    }
+
+    /// `lenientDouble` for JSON numbers.
+    func double(_ value: Value) throws(Unsupported) -> Double? {
+      switch value {
+      case .absent, .null, .bool: return nil
+      case .string: throw Unsupported()
+      case .number(let start, let end):
+        guard let number = parseDouble(bytes(start, end)), number.isFinite else { return nil }
+        return number
+      }
+    }
+
+    /// `lenientASN` for JSON integers.
+    func asn(_ value: Value) throws(Unsupported) -> UInt32? {
+      if case .string = value { throw Unsupported() }
+      guard let number = try integer(value), number > 0, number <= Int64(UInt32.max) else { return nil }
+      return UInt32(number)
+    }
+  }
+
+  private static func build(_ found: Found, _ text: Text) throws(Unsupported) -> NormalizedEvent {
+    guard found.hasProperties, case .string(let start, let end) = found.category else { throw Unsupported() }
+    let name = text.bytes(start, end)
+    guard let category = EntraSignInNormalizer.SignInCategory.all.first(where: { utf8Equals($0.name, name.baseAddress!, name.count) }) else {
+      throw Unsupported()  // the document path names the unknown category
+    }
+    // No fallback to the envelope's `time` here: a record without its own time is rare.
+    guard case .string(let timeStart, let timeEnd) = found[.createdDateTime], let time = EventTime(utf8: text.bytes(timeStart, timeEnd)) else {
+      throw Unsupported()
+    }
+    let kind = category.kind
+    var event = NormalizedEvent(time: time, format: .entra, sourceDetail: category.sourceDetail, kind: kind.kind)
+    event.actor = kind.actor
+    event.interactive = try text.bool(found[.isInteractive]) ?? kind.interactive
+
+    var code = try text.integer(found.errorCode)
+    if code == nil { code = try text.integer(found.resultType) }
+    if let code {
+      event.outcome = code == 0 ? .success : .failure
+      if code != 0 { event.errorCode = code }
+    }
+
+    if kind.servicePrincipal {
+      event.user = try text.string(found[.servicePrincipalId])
+      event.upn = try text.string(found[.servicePrincipalName]).map(lowercasedLogin)
+    } else {
+      event.user = try text.string(found[.userId])
+      event.upn = try text.string(found[.userPrincipalName]).map(lowercasedLogin)
+    }
+    event.app = try text.string(found[.appId])
+    let eventID = try text.string(found[.id], cached: false)
+    event.eventID = eventID
+    event.token = try text.string(found[.uniqueTokenIdentifier], cached: false) ?? eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
+    event.session = try text.string(found[.sessionId])
+    event.issuerType = try text.string(found[.tokenIssuerType])
+    event.issuer = try text.string(found[.tokenIssuerName])
+
+    event.ip = try text.string(found[.ipAddress])
+    if event.ip == nil { event.ip = try text.string(found.callerIpAddress) }
+    event.asn = try text.asn(found[.autonomousSystemNumber])
+    if found.hasLocation {
+      event.country = try text.string(found.country).map(CountryCodes.isoCode(for:))
+      event.city = try text.string(found.city)
+      if found.hasCoordinates {
+        event.latitude = try text.double(found.latitude)
+        event.longitude = try text.double(found.longitude)
+      }
+    }
+    if event.country == nil { event.country = try text.string(found.envelopeLocation).map(CountryCodes.isoCode(for:)) }
+
+    event.userAgent = try text.string(found[.userAgent])
+    event.device = try text.string(found.deviceID)
+    if found.hasProtection, case .string(let start, let end) = found.sessionStatus {
+      let status = text.bytes(start, end)
+      if equals(status, "bound") {
+        event.bound = true
+      } else if equals(status, "unbound") {
+        event.bound = false
+      }
+    }
+    event.trustedNetwork = try text.bool(found[.isThroughGlobalSecureAccess]) == true || found.trustedNamedNetwork
+    return event
+  }
+}

@@ -1,0 +1,247 @@
+import Testing
+import TokenWatchJSON
+
+@testable import TokenWatchCore
+
+/// The fast path must never disagree with the document path: whenever it reads a line, the
+/// registry reads the same line into the same event with the same tie-break. It may decline any
+/// line; these tests also pin that it reads the plain sign-ins it exists for.
+@Suite("Entra sign-in fast path")
+struct EntraSignInFastPathTests {
+  /// What the document path makes of a line: one event and its tie-break, or nil for anything
+  /// else (invalid JSON, no record or several, a normalizer's failure).
+  static func documentPath(_ line: [UInt8]) -> (NormalizedEvent, UInt64)? {
+    let cache = JSONStringCache()
+    // The document holds its cache unretained.
+    return withExtendedLifetime(cache) { documentPath(line, cache: cache) }
+  }
+
+  private static func documentPath(_ line: [UInt8], cache: JSONStringCache) -> (NormalizedEvent, UInt64)? {
+    var document = JSONDocument()
+    document.stringCache = cache
+    guard (try? document.parse(line)) != nil else { return nil }
+    let registry = NormalizerRegistry()
+    let records = registry.records(in: document, document.root)
+    guard records.count == 1, let event = try? registry.normalize(document, records[0]) else { return nil }
+    var hash = StableHash()
+    hash.combine(bytes: document.rawBytes(records[0]))
+    return (event, hash.value)
+  }
+
+  static func fastPath(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache()) -> (NormalizedEvent, UInt64)? {
+    var result: (NormalizedEvent, UInt64)?
+    let read = line.withUnsafeBufferPointer { buffer in
+      EntraSignInFastPath.decode(buffer, strings: cache) { event, record in
+        var hash = StableHash()
+        hash.combine(bytes: record)
+        result = (event, hash.value)
+      }
+    }
+    #expect(read == (result != nil), "decode's answer and its emit call disagree")
+    return result
+  }
+
+  /// True when the fast path read the line; records an issue when it read it differently.
+  @discardableResult
+  static func agrees(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache()) -> Bool {
+    guard let fast = fastPath(line, cache: cache) else { return false }
+    guard let slow = documentPath(line) else {
+      Issue.record("the fast path read a line the document path rejects: \(String(decoding: line, as: UTF8.self))")
+      return true
+    }
+    if fast.0 != slow.0 || fast.1 != slow.1 {
+      Issue.record("paths disagree on \(String(decoding: line, as: UTF8.self))\nfast: \(fast.0)\nslow: \(slow.0)\ntie-breaks \(fast.1) \(slow.1)")
+    }
+    return true
+  }
+
+  static let signIns: [String] = Array(ScenarioLibrary.bulk(count: 600, seed: 7, format: .entra))
+
+  @Test("reads every generated sign-in as the normalizer does, with and without a string cache")
+  func bulkSignIns() {
+    let cache = JSONStringCache()
+    var read = 0
+    for line in Self.signIns {
+      if Self.agrees(Array(line.utf8), cache: cache) { read += 1 }
+      Self.agrees(Array(line.utf8), cache: nil)
+    }
+    // Every generated line is a plain diagnostic sign-in: the fast path is for exactly these.
+    #expect(read == Self.signIns.count)
+  }
+
+  @Test("mixed feeds: Graph activity, Okta and native lines are left to the document path")
+  func otherFormatsDeclined() {
+    var read = 0
+    var signIns = 0
+    for line in ScenarioLibrary.bulk(count: 1500, seed: 11, format: .mixed) {
+      let bytes = Array(line.utf8)
+      if Self.agrees(bytes) { read += 1 }
+      if Self.documentPath(bytes)?.0.format == .entra { signIns += 1 }
+    }
+    #expect(signIns > 0)
+    #expect(read == signIns)
+  }
+
+  @Test("the public Entra samples", .enabled(if: NormalizeTestData.hasSharedData))
+  func publicSamples() throws {
+    var lines = 0
+    for name in ["elastic-integrations/test-signinlogs-sample.log", "elastic-integrations/test-signinlogs-raw.log", "elastic-integrations/test-non-interactive-user-signin.log"] {
+      guard let text = try? NormalizeTestData.shared(name) else { continue }
+      for line in text.split(separator: "\n") {
+        lines += 1
+        Self.agrees(Array(line.utf8))
+      }
+    }
+    #expect(lines > 0)
+  }
+
+  // MARK: - Variants of one record
+
+  /// The byte range of the value at `path` (keys from the top-level object), quotes included.
+  static func valueRange(_ line: [UInt8], _ path: [String]) -> Range<Int>? {
+    var document = JSONDocument()
+    guard (try? document.parse(line)) != nil else { return nil }
+    var ref = document.root
+    for key in path {
+      guard let next = document.member(ref, key) else { return nil }
+      ref = next
+    }
+    let raw = document.rawBytes(ref)
+    let quoted = document.kind(ref) == .string
+    return (raw.startIndex - (quoted ? 1 : 0))..<(raw.endIndex + (quoted ? 1 : 0))
+  }
+
+  /// `line` with the value at `path` replaced by `value`, or the member added first in its
+  /// object when it is missing.
+  static func setting(_ line: [UInt8], _ path: [String], to value: String) -> [UInt8]? {
+    if let range = valueRange(line, path) {
+      var edited = line
+      edited.replaceSubrange(range, with: Array(value.utf8))
+      return edited
+    }
+    return inserting(line, into: Array(path.dropLast()), member: "\"\(path.last!)\":\(value)")
+  }
+
+  /// `line` with `member` written first in the object at `path`.
+  static func inserting(_ line: [UInt8], into path: [String], member: String) -> [UInt8]? {
+    let open: Int
+    if path.isEmpty {
+      guard let brace = line.firstIndex(of: UInt8(ascii: "{")) else { return nil }
+      open = brace
+    } else {
+      guard let range = valueRange(line, path), line[range.lowerBound] == UInt8(ascii: "{") else { return nil }
+      open = range.lowerBound
+    }
+    let empty = line[(open + 1)...].first { $0 != 0x20 } == UInt8(ascii: "}")
+    var edited = line
+    edited.insert(contentsOf: Array((member + (empty ? "" : ",")).utf8), at: open + 1)
+    return edited
+  }
+
+  static let paths: [[String]] = {
+    var paths: [[String]] = [["category"], ["resultType"], ["callerIpAddress"], ["location"], ["properties"], ["time"],
+                             ["Type"], ["records"], ["eventType"], ["kind"]]
+    paths += EntraSignInNormalizer.Field.allCases.map { ["properties", $0.camelCase] }
+    paths += [["properties", "status", "errorCode"], ["properties", "location", "countryOrRegion"], ["properties", "location", "city"],
+              ["properties", "location", "geoCoordinates"], ["properties", "location", "geoCoordinates", "latitude"],
+              ["properties", "location", "geoCoordinates", "longitude"], ["properties", "deviceDetail", "deviceId"]]
+    return paths
+  }()
+
+  static let values: [String] = [
+    "null", #""""#, #""null""#, #""NULL""#, "0", "12", "-3", "1.5", "1e3", "true", "false", "{}", "[]", #""x""#,
+    #""\u0041b""#, #"" 7""#, #""7""#, #""bound""#, #""unbound""#, #""trusted""#, #"{"a":1}"#,
+    #"[{"networkType":"trusted"}]"#, #"[{"networkType":"namedNetwork"},null]"#, #"[{"networkType":"trusted","networkType":"x"}]"#,
+    #""{\"errorCode\":5}""#, #""AS123""#, #""SignInLogs""#, #""NonInteractiveUserSignInLogs""#,
+    #""ServicePrincipalSignInLogs""#, #""MicrosoftGraphActivityLogs""#, #""AuditLogs""#, #""2026-04-01T00:00:00Z""#,
+    #""not a time""#, "4294967296", "99999999999999999999", #"{"signInSessionStatus":"bound"}"#,
+    #"{"errorCode":50126}"#, #"{"errorCode":"0"}"#, #"{"deviceId":""}"#, #"{"city":"Oslo","countryOrRegion":"Norway"}"#,
+    #"{"latitude":"1.5","longitude":2}"#, #""Caf\u00e9""#, #""Zürich""#,
+  ]
+
+  @Test("every field set to every kind of value: read alike or left to the document path")
+  func fieldVariants() {
+    let base = Array(Self.signIns[0].utf8)
+    var read = 0
+    var tried = 0
+    for path in Self.paths {
+      for value in Self.values {
+        guard let line = Self.setting(base, path, to: value) else { continue }
+        tried += 1
+        if Self.agrees(line) { read += 1 }
+      }
+      // Written twice (the last one wins in the document path), where the fast path reads it.
+      if path != ["time"], let range = Self.valueRange(base, path) {
+        let key = "\"\(path.last!)\":"
+        if let twice = Self.inserting(base, into: Array(path.dropLast()), member: key + String(decoding: base[range], as: UTF8.self)) {
+          #expect(!Self.agrees(twice), "a repeated key must take the document path")
+        }
+      }
+    }
+    #expect(tried > 1000)
+    // Nulls, empty strings, booleans and numbers where a sign-in log writes them are read here.
+    #expect(read > tried / 4)
+  }
+
+  @Test("null, empty and \"null\" values are read, as the normalizer reads them")
+  func emptyValuesRead() throws {
+    let base = Array(Self.signIns[0].utf8)
+    for field in ["userId", "userPrincipalName", "appId", "sessionId", "ipAddress", "userAgent", "tokenIssuerName", "uniqueTokenIdentifier"] {
+      for value in ["null", #""""#, #""NULL""#] {
+        let line = try #require(Self.setting(base, ["properties", field], to: value))
+        #expect(Self.agrees(line), "\(field): \(value)")
+      }
+    }
+    // Without a UTI the token is rebuilt from the sign-in id.
+    let noToken = try #require(Self.setting(base, ["properties", "uniqueTokenIdentifier"], to: "null"))
+    #expect(Self.fastPath(noToken)?.0.token != nil)
+  }
+
+  @Test("escaped keys, unknown categories, envelopes and trailing bytes take the document path")
+  func declined() throws {
+    let base = Array(Self.signIns[0].utf8)
+    let declined: [[UInt8]?] = [
+      Self.inserting(base, into: ["properties"], member: #""user\u0049d":"someone-else""#),
+      Self.inserting(base, into: [], member: #""c\u0061tegory":"AuditLogs""#),
+      Self.setting(base, ["category"], to: #""AuditLogs""#),
+      Self.setting(base, ["properties", "userId"], to: #""\u0041b""#),
+      Self.setting(base, ["properties", "createdDateTime"], to: #""yesterday""#),
+      Self.setting(base, ["properties"], to: #""{}""#),
+      Array(#"{"records":["#.utf8) + base + Array("]}".utf8),
+      base + Array(" x".utf8),
+      base + Array("{}".utf8),
+      Array(base.dropLast()),
+    ]
+    for line in declined {
+      let line = try #require(line)
+      #expect(Self.fastPath(line) == nil, "\(String(decoding: line, as: UTF8.self))")
+    }
+    // Whitespace around the record is not part of it, here or in the document path.
+    #expect(Self.agrees(Array("  ".utf8) + base + Array(" \t".utf8)))
+  }
+
+  @Test("random damage to real-shaped lines never makes the paths disagree")
+  func mutations() {
+    var rng = SplitMix(seed: 0x5EED)
+    let interesting: [UInt8] = Array(#""\{}[],:0a -.eE"#.utf8) + [0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xFF, 0x00, 0x1F, 0x7F]
+    var read = 0
+    for round in 0..<4000 {
+      var line = Array(Self.signIns[round % Self.signIns.count].utf8)
+      for _ in 0..<(1 + rng.below(3)) {
+        let at = rng.below(line.count)
+        switch rng.below(4) {
+        case 0: line[at] = interesting[rng.below(interesting.count)]
+        case 1: line.remove(at: at)
+        case 2: line.insert(interesting[rng.below(interesting.count)], at: at)
+        default:
+          let end = min(line.count, at + 1 + rng.below(40))
+          line.insert(contentsOf: line[at..<end], at: at)
+        }
+      }
+      if Self.agrees(line) { read += 1 }
+    }
+    // Damage inside strings the walk skips leaves many lines readable; damage elsewhere not.
+    #expect(read > 100)
+    #expect(read < 4000)
+  }
+}

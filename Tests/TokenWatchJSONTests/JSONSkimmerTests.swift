@@ -1,0 +1,129 @@
+import Testing
+
+@testable import TokenWatchJSON
+
+/// The skimmer must accept exactly what the parser accepts and read the same values: a fast
+/// path built on it decides from what it reads, and leaves every text it rejects to the parser.
+@Suite struct JSONSkimmerTests {
+  typealias Value = JSONReferenceComparisonTests.Value
+
+  /// The whole text walked with the skimmer into a tree (strings decoded by the reference
+  /// parser), or nil when the skimmer rejects it.
+  func skimTree(_ bytes: [UInt8]) -> Value? {
+    bytes.withUnsafeBufferPointer { buffer in
+      var skimmer = JSONSkimmer(buffer)
+      guard let value = skimValue(&skimmer, bytes, depth: 0), skimmer.atEnd() else { return nil }
+      return value
+    }
+  }
+
+  func decoded(_ bytes: [UInt8], _ start: Int, _ end: Int) -> [UInt8]? {
+    var reference = ReferenceParser(bytes: [0x22] + bytes[start..<end] + [0x22])
+    return reference.string()
+  }
+
+  func skimValue(_ skimmer: inout JSONSkimmer, _ bytes: [UInt8], depth: Int) -> Value? {
+    switch skimmer.peek() {
+    case .object?:
+      guard skimmer.openObject(depth: depth) else { return nil }
+      var members: [([UInt8], Value)] = []
+      while true {
+        guard let member = skimmer.nextKey() else { return nil }
+        guard case .key(let start, let end, let escaped) = member else { return .object(members) }
+        #expect(escaped == bytes[start..<end].contains(0x5C))
+        guard let key = decoded(bytes, start, end), let value = skimValue(&skimmer, bytes, depth: depth + 1) else { return nil }
+        members.append((key, value))
+      }
+    case .array?:
+      guard skimmer.openArray(depth: depth) else { return nil }
+      var elements: [Value] = []
+      while true {
+        guard let more = skimmer.nextElement() else { return nil }
+        guard more, let element = skimValue(&skimmer, bytes, depth: depth + 1) else { return more ? nil : .array(elements) }
+        elements.append(element)
+      }
+    case nil:
+      return nil
+    default:
+      switch skimmer.scalar() {
+      case .string(let start, let end, let escaped)?:
+        #expect(escaped == bytes[start..<end].contains(0x5C))
+        return decoded(bytes, start, end).map(Value.string)
+      case .number(let start, let end)?: return .number(String(decoding: bytes[start..<end], as: UTF8.self))
+      case .bool(let flag)?: return .bool(flag)
+      case .null?: return .null
+      case nil: return nil
+      }
+    }
+  }
+
+  /// Whether the skimmer accepts the text when it skips every member of a top-level object
+  /// (or the whole value otherwise) instead of reading them.
+  func skimsBySkipping(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBufferPointer { buffer in
+      var skimmer = JSONSkimmer(buffer)
+      guard skimmer.peek() == .object else { return skimmer.skipValue(depth: 0) && skimmer.atEnd() }
+      guard skimmer.openObject(depth: 0) else { return false }
+      while true {
+        guard let member = skimmer.nextKey() else { return false }
+        guard case .key = member else { return skimmer.atEnd() }
+        guard skimmer.skipValue(depth: 1) else { return false }
+      }
+    }
+  }
+
+  /// Both ways of skimming agree with the reference parser, and with `JSONDocument.parse`.
+  func expectAgreement(_ bytes: [UInt8]) -> Bool {
+    var reference = ReferenceParser(bytes: bytes)
+    let expected = reference.parseDocument()
+    let skimmed = skimTree(bytes)
+    #expect(skimmed == expected, "skimmer and reference differ on \(String(decoding: bytes, as: UTF8.self))")
+    #expect(skimsBySkipping(bytes) == (expected != nil), "skipping disagrees on \(String(decoding: bytes, as: UTF8.self))")
+    var document = JSONDocument()
+    #expect(((try? document.parse(bytes)) != nil) == (expected != nil))
+    return expected != nil
+  }
+
+  @Test func agreesWithTheReferenceOnRandomAndMutatedDocuments() {
+    var rng = Rng(seed: 4242)
+    let generator = JSONReferenceComparisonTests()
+    var accepted = 0
+    for round in 0..<3000 {
+      var bytes = Array(generator.randomJSON(&rng, depth: 0).utf8)
+      if round % 2 == 1 {
+        for _ in 0..<(1 + Int(rng.next() % 3)) where !bytes.isEmpty {
+          let i = Int(rng.next() % UInt64(bytes.count))
+          switch rng.next() % 3 {
+          case 0: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+          case 1: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
+          default: bytes.remove(at: i)
+          }
+        }
+      }
+      if expectAgreement(bytes) { accepted += 1 }
+    }
+    #expect(accepted > 1500 && accepted < 3000)
+  }
+
+  @Test(arguments: [
+    "", " ", "{", "}", "{}", "[]", "[,]", "{,}", "[1,]", #"{"a":1,}"#, #"{"a"}"#, #"{"a":}"#, #"{"a" 1}"#, #"{1:2}"#,
+    #"{"a":1 "b":2}"#, "[1 2]", " {\"a\" : [ 1 , { } , [ ] ] } ", "nul", "tru", "-", "01", "1.", "1e", "\"\\x\"", "\"\\u12\"",
+    "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\u{0001}\"", "{}x", "[] []", "\"abc",
+  ])
+  func agreesOnEdgeCases(_ text: String) {
+    _ = expectAgreement(Array(text.utf8))
+  }
+
+  @Test func nestingLimitMatchesTheParser() {
+    for depth in [10, 255, 256, 257, 1000] {
+      for text in [String(repeating: "[", count: depth) + String(repeating: "]", count: depth),
+                   String(repeating: #"{"k":"#, count: depth) + "1" + String(repeating: "}", count: depth)] {
+        let bytes = Array(text.utf8)
+        var document = JSONDocument()
+        let parsed = (try? document.parse(bytes)) != nil
+        #expect((skimTree(bytes) != nil) == parsed, "depth \(depth)")
+        #expect(skimsBySkipping(bytes) == parsed, "depth \(depth), skipping")
+      }
+    }
+  }
+}
