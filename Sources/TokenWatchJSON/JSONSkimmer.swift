@@ -42,7 +42,7 @@ public struct JSONSkimmer {
 
   /// The kind of the value that comes next (after whitespace), not consumed; nil when no value
   /// can start here.
-  @inlinable public mutating func peek() -> Kind? {
+  @inlinable @inline(__always) public mutating func peek() -> Kind? {
     parser.skipWhitespace()
     guard parser.position < input.count else { return nil }
     switch input[parser.position] {
@@ -90,7 +90,7 @@ public struct JSONSkimmer {
   @inlinable public mutating func nextElement() -> Bool? { next(closing: UInt8(ascii: "]")) }
 
   /// Past the ',' before the next member or element (true), or past the closing bracket (false).
-  @inlinable mutating func next(closing: UInt8) -> Bool? {
+  @inlinable @inline(__always) mutating func next(closing: UInt8) -> Bool? {
     parser.skipWhitespace()
     guard parser.position < input.count else { return nil }
     let byte = input[parser.position]
@@ -132,6 +132,8 @@ public struct JSONSkimmer {
   /// Validates and passes over the value that comes next, whatever it is, at nesting `depth`.
   @inlinable public mutating func skipValue(depth: Int) -> Bool {
     parser.skipWhitespace()
+    // Most values are strings: straight to them, as `Parser.parseObject` does.
+    if parser.position < input.count, input[parser.position] == UInt8(ascii: "\"") { return (try? parser.scanString()) != nil }
     return (try? parser.parseValue(depth: depth)) != nil
   }
 

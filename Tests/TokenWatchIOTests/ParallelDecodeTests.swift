@@ -132,7 +132,7 @@ import TokenWatchCore
   }
 
   /// Generated Entra sign-ins, some damaged (bad JSON, a wrong type, a repeated or escaped key,
-  /// an unknown category), between the messy demo lines.
+  /// an unknown category), some in Event Hub batches, after the messy demo lines.
   static func entraInput() throws -> [UInt8] {
     var out = try messyInput()
     for (i, line) in ScenarioLibrary.bulk(count: 800, seed: 3, format: .entra).enumerated() {
@@ -144,6 +144,8 @@ import TokenWatchCore
       case 4: line = line.replacingOccurrences(of: #""userId":"#, with: #""user\u0049d":"#)
       case 5: line = line.replacingOccurrences(of: #""category":"SignInLogs""#, with: #""category":"AuditLogs""#)
       case 6: line = line.replacingOccurrences(of: #""autonomousSystemNumber":"#, with: #""autonomousSystemNumber":"AS1","y":"#)
+      case 7: line = #"{"records":["# + line + "," + line + "]}"  // an Event Hub batch
+      case 8: line = #"{"records":["# + line + #",{"category":"AuditLogs","properties":{}}]}"#
       default: break
       }
       out += Array(line.utf8) + [0x0A]

@@ -1,8 +1,9 @@
 import TokenWatchJSON
 
-/// Entra sign-ins in the diagnostic-record shape (`{time, category, properties:{…}}`, what Event
-/// Hub and storage exports carry one to a line), read in one strict pass over the line's bytes
-/// (`JSONSkimmer`) instead of through a parsed document, its views and its key lookups.
+/// Entra sign-ins in the diagnostic-record shape (`{time, category, properties:{…}}`, what
+/// storage exports carry one to a line and Event Hub in `{"records":[…]}` batches), read in one
+/// strict pass over the line's bytes (`JSONSkimmer`) instead of through a parsed document, its
+/// views and its key lookups.
 ///
 /// It reads a record only when everything that decides the result is plain: one top-level
 /// object with a sign-in `category` and a `properties` object, no escaped or repeated keys in the
@@ -20,15 +21,55 @@ public enum EntraSignInFastPath {
     _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
   ) -> Bool {
     guard let base = line.baseAddress else { return false }
+    let text = Text(base: base, strings: strings)
+    var reader = JSONSkimmer(line)
+    if startsBatch(line) { return decodeBatch(&reader, line, text, emit) }
     var found = Found()
-    guard walkRecord(line, into: &found) else { return false }
-    var event: NormalizedEvent
+    guard walkRecord(&reader, line, depth: 0, into: &found), reader.atEnd() else { return false }
+    let event: NormalizedEvent
     do {
-      event = try build(found, Text(base: base, strings: strings))
+      event = try build(found, text)
     } catch {
       return false
     }
-    emit(event, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[found.recordStart..<found.recordEnd]))
+    emit(consume event, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[found.recordStart..<found.recordEnd]))
+    return true
+  }
+
+  /// Whether the line opens with `{"records":`, an Event Hub batch (which has no other member).
+  private static func startsBatch(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    let key: StaticString = #""records""#
+    var i = 0
+    while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
+    guard i < line.count, line[i] == UInt8(ascii: "{") else { return false }
+    i += 1
+    while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
+    return line.count - i >= key.utf8CodeUnitCount && memoryEquals(key.utf8Start, line.baseAddress! + i, key.utf8CodeUnitCount)
+  }
+
+  /// `{"records":[…]}` with only sign-ins the fast path reads, each emitted with its own bytes;
+  /// nothing is emitted unless all of them are read (the document path then reads the line).
+  private static func decodeBatch(
+    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ text: Text,
+    _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
+  ) -> Bool {
+    guard reader.openObject(depth: 0), case .key(_, _, false)? = reader.nextKey(), reader.openArray(depth: 1) else { return false }
+    var records: [(event: NormalizedEvent, bytes: Range<Int>)] = []
+    while true {
+      guard let more = reader.nextElement() else { return false }
+      guard more else { break }
+      var found = Found()
+      guard walkRecord(&reader, line, depth: 2, into: &found) else { return false }
+      do {
+        records.append((try build(found, text), found.recordStart..<found.recordEnd))
+      } catch {
+        return false
+      }
+    }
+    guard !records.isEmpty, reader.nextKey() == .end, reader.atEnd() else { return false }
+    for record in records {
+      emit(record.event, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[record.bytes]))
+    }
     return true
   }
 
@@ -85,11 +126,11 @@ public enum EntraSignInFastPath {
   private static let protectionKeys = JSONKeyTable(["signInSessionStatus"])
   private static let networkKeys = JSONKeyTable(["networkType"])
 
-  private static func walkRecord(_ line: UnsafeBufferPointer<UInt8>, into found: inout Found) -> Bool {
-    var reader = JSONSkimmer(line)
+  /// The record object that comes next, at nesting `depth` (0 for a line that is one record).
+  private static func walkRecord(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
     guard reader.peek() == .object else { return false }
     found.recordStart = reader.position
-    let complete = eachMember(&reader, line, envelopeKeys, depth: 0) { key, reader in
+    let complete = eachMember(&reader, line, envelopeKeys, depth: depth) { key, reader in
       switch key {
       case 0: return readScalar(&reader, into: &found.category)
       case 1: return readScalar(&reader, into: &found.resultType)
@@ -97,12 +138,12 @@ public enum EntraSignInFastPath {
       case 3: return readScalar(&reader, into: &found.envelopeLocation)
       case 4:
         found.hasProperties = true
-        return walkProperties(&reader, line, into: &found)
+        return walkProperties(&reader, line, depth: depth + 1, into: &found)
       default: return false
       }
     }
     found.recordEnd = reader.position
-    return complete && reader.atEnd()
+    return complete
   }
 
   /// Opens the object that comes next, at nesting `depth` (the top level's is 0), and calls
@@ -131,51 +172,53 @@ public enum EntraSignInFastPath {
     }
   }
 
-  private static func walkProperties(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, into found: inout Found) -> Bool {
-    eachMember(&reader, line, Field.camelCaseTable, depth: 1) { key, reader in
+  /// The `properties` object, at nesting `depth`.
+  private static func walkProperties(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
+    eachMember(&reader, line, Field.camelCaseTable, depth: depth) { key, reader in
       switch Field(rawValue: key)! {
       case .status:
         guard let isObject = objectOrNull(&reader) else { return false }
-        return !isObject || eachMember(&reader, line, statusKeys, depth: 2) { _, reader in readScalar(&reader, into: &found.errorCode) }
+        return !isObject || eachMember(&reader, line, statusKeys, depth: depth + 1) { _, reader in readScalar(&reader, into: &found.errorCode) }
       case .location:
         guard let isObject = objectOrNull(&reader) else { return false }
         found.hasLocation = isObject
-        return !isObject || eachMember(&reader, line, EntraSignInNormalizer.locationKeys, depth: 2) { key, reader in
+        return !isObject || eachMember(&reader, line, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
           switch key {
           case 0: return readScalar(&reader, into: &found.country)
           case 1: return readScalar(&reader, into: &found.city)
           default:
             guard let isObject = objectOrNull(&reader) else { return false }
             found.hasCoordinates = isObject
-            return !isObject || eachMember(&reader, line, EntraSignInNormalizer.coordinateKeys, depth: 3) { key, reader in
+            return !isObject || eachMember(&reader, line, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
               key == 0 ? readScalar(&reader, into: &found.latitude) : readScalar(&reader, into: &found.longitude)
             }
           }
         }
       case .deviceDetail:
         guard let isObject = objectOrNull(&reader) else { return false }
-        return !isObject || eachMember(&reader, line, deviceKeys, depth: 2) { _, reader in readScalar(&reader, into: &found.deviceID) }
+        return !isObject || eachMember(&reader, line, deviceKeys, depth: depth + 1) { _, reader in readScalar(&reader, into: &found.deviceID) }
       case .tokenProtectionStatusDetails:
         guard let isObject = objectOrNull(&reader) else { return false }
         found.hasProtection = isObject
-        return !isObject || eachMember(&reader, line, protectionKeys, depth: 2) { _, reader in readScalar(&reader, into: &found.sessionStatus) }
+        return !isObject || eachMember(&reader, line, protectionKeys, depth: depth + 1) { _, reader in readScalar(&reader, into: &found.sessionStatus) }
       case .networkLocationDetails:
-        return walkNetworks(&reader, line, into: &found)
+        return walkNetworks(&reader, line, depth: depth + 1, into: &found)
       default:
         return readScalar(&reader, into: &found.fields[key])
       }
     }
   }
 
-  /// An array of named-network objects (or null): whether one is a trusted named location.
-  private static func walkNetworks(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, into found: inout Found) -> Bool {
+  /// An array of named-network objects (or null) at nesting `depth`: whether one is a trusted
+  /// named location.
+  private static func walkNetworks(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
     if reader.peek() == .null { return reader.scalar() != nil }
-    guard reader.openArray(depth: 2) else { return false }
+    guard reader.openArray(depth: depth) else { return false }
     while true {
       guard let more = reader.nextElement() else { return false }
       guard more else { return true }
       var type = Value.absent
-      guard eachMember(&reader, line, networkKeys, depth: 3, { _, reader in readScalar(&reader, into: &type) }) else { return false }
+      guard eachMember(&reader, line, networkKeys, depth: depth + 1, { _, reader in readScalar(&reader, into: &type) }) else { return false }
       if case .string(let start, let end) = type {
         let name = UnsafeBufferPointer(rebasing: line[Int(start)..<Int(end)])
         if equals(name, "trusted") || equals(name, "trustedNamedLocation") { found.trustedNamedNetwork = true }
