@@ -201,16 +201,7 @@ import Testing
     var accepted = 0
     for round in 0..<3000 {
       var bytes = Array(randomJSON(&rng, depth: 0).utf8)
-      if round % 2 == 1 {  // mutate: flip, insert or delete bytes, including invalid UTF-8
-        for _ in 0..<(1 + Int(rng.next() % 3)) where !bytes.isEmpty {
-          let i = Int(rng.next() % UInt64(bytes.count))
-          switch rng.next() % 3 {
-          case 0: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
-          case 1: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
-          default: bytes.remove(at: i)
-          }
-        }
-      }
+      if round % 2 == 1 { Self.damage(&bytes, &rng) }
       if expectAgreement(bytes, &document) { accepted += 1 }
     }
     #expect(accepted > 1500)
@@ -249,6 +240,18 @@ import Testing
     } catch {
       #expect(expected == nil, "fast parser rejected valid JSON: \(String(decoding: bytes, as: UTF8.self)) (\(error))")
       return false
+    }
+  }
+
+  /// Flips, inserts or deletes one to three bytes, invalid UTF-8 included.
+  static func damage(_ bytes: inout [UInt8], _ rng: inout Rng) {
+    for _ in 0..<(1 + Int(rng.next() % 3)) where !bytes.isEmpty {
+      let i = Int(rng.next() % UInt64(bytes.count))
+      switch rng.next() % 3 {
+      case 0: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+      case 1: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
+      default: bytes.remove(at: i)
+      }
     }
   }
 

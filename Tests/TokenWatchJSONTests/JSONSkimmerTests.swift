@@ -90,16 +90,7 @@ import Testing
     var accepted = 0
     for round in 0..<3000 {
       var bytes = Array(generator.randomJSON(&rng, depth: 0).utf8)
-      if round % 2 == 1 {
-        for _ in 0..<(1 + Int(rng.next() % 3)) where !bytes.isEmpty {
-          let i = Int(rng.next() % UInt64(bytes.count))
-          switch rng.next() % 3 {
-          case 0: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
-          case 1: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
-          default: bytes.remove(at: i)
-          }
-        }
-      }
+      if round % 2 == 1 { JSONReferenceComparisonTests.damage(&bytes, &rng) }
       if expectAgreement(bytes) { accepted += 1 }
     }
     #expect(accepted > 1500 && accepted < 3000)

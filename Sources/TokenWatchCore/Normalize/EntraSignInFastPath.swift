@@ -177,8 +177,7 @@ public enum EntraSignInFastPath {
     eachMember(&reader, line, Field.camelCaseTable, depth: depth) { key, reader in
       switch Field(rawValue: key)! {
       case .status:
-        guard let isObject = objectOrNull(&reader) else { return false }
-        return !isObject || eachMember(&reader, line, statusKeys, depth: depth + 1) { _, reader in readScalar(&reader, into: &found.errorCode) }
+        return onlyMember(&reader, line, statusKeys, depth: depth + 1, into: &found.errorCode) != nil
       case .location:
         guard let isObject = objectOrNull(&reader) else { return false }
         found.hasLocation = isObject
@@ -195,12 +194,11 @@ public enum EntraSignInFastPath {
           }
         }
       case .deviceDetail:
-        guard let isObject = objectOrNull(&reader) else { return false }
-        return !isObject || eachMember(&reader, line, deviceKeys, depth: depth + 1) { _, reader in readScalar(&reader, into: &found.deviceID) }
+        return onlyMember(&reader, line, deviceKeys, depth: depth + 1, into: &found.deviceID) != nil
       case .tokenProtectionStatusDetails:
-        guard let isObject = objectOrNull(&reader) else { return false }
+        guard let isObject = onlyMember(&reader, line, protectionKeys, depth: depth + 1, into: &found.sessionStatus) else { return false }
         found.hasProtection = isObject
-        return !isObject || eachMember(&reader, line, protectionKeys, depth: depth + 1) { _, reader in readScalar(&reader, into: &found.sessionStatus) }
+        return true
       case .networkLocationDetails:
         return walkNetworks(&reader, line, depth: depth + 1, into: &found)
       default:
@@ -224,6 +222,16 @@ public enum EntraSignInFastPath {
         if equals(name, "trusted") || equals(name, "trustedNamedLocation") { found.trustedNamedNetwork = true }
       }
     }
+  }
+
+  /// Reads the one scalar member `keys` names of the object (or null) that comes next, at
+  /// nesting `depth`: whether it was an object, or nil when the walk must stop.
+  private static func onlyMember(
+    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ keys: JSONKeyTable, depth: Int, into value: inout Value
+  ) -> Bool? {
+    guard let isObject = objectOrNull(&reader) else { return nil }
+    guard isObject else { return false }
+    return eachMember(&reader, line, keys, depth: depth) { _, reader in readScalar(&reader, into: &value) } ? true : nil
   }
 
   /// True when an object comes next (not read yet), false after reading a null, nil for
