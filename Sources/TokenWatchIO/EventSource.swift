@@ -215,11 +215,7 @@ public final class RecordDecoder {
     if readsEntraDirectly {
       let strings = strings
       let read = bytes.withUnsafeBufferPointer { line in
-        EntraSignInFastPath.decode(line, strings: strings) { event, record in
-          var hash = StableHash()
-          hash.combine(bytes: record)
-          emit(event, hash.value)
-        }
+        EntraSignInFastPath.decode(line, strings: strings) { event, record in emit(event, Self.tieBreak(record)) }
       }
       if read { return }
     }
@@ -277,9 +273,7 @@ public final class RecordDecoder {
   private func normalize(_ ref: JSONRef, in document: JSONDocument, source name: String, line: Int, label: String, _ emit: (consuming NormalizedEvent, UInt64) -> Void) {
     do {
       let event = try registry.normalize(document, ref)
-      var hash = StableHash()
-      hash.combine(bytes: document.rawBytes(ref))
-      emit(event, hash.value)
+      emit(event, document.rawBytes(ref).withUnsafeBytes(Self.tieBreak))
     } catch {
       switch error.kind {
       case .unknownFormat:
@@ -293,6 +287,14 @@ public final class RecordDecoder {
         reporter.error(name, line, nil, "TW205", label + "invalid record: " + error.reason)
       }
     }
+  }
+
+  /// A record's tie-break: a hash of its bytes as written, so events with the same time are
+  /// ordered the same way whatever order they arrived in and whichever path read them.
+  private static func tieBreak(_ record: UnsafeRawBufferPointer) -> UInt64 {
+    var hash = StableHash()
+    hash.combine(bytes: record)
+    return hash.value
   }
 
   private func reportJSONError(_ name: String, _ reason: String, line: Int, column: Int) {

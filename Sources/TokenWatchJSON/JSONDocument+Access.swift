@@ -296,6 +296,12 @@ public func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
   return value
 }
 
+/// A JSON number's text as a double (as `JSONDocument.double` reads it).
+public func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+  if let exact = exactDecimal(text) { return exact }
+  return Double(String(decoding: text, as: UTF8.self))
+}
+
 private let exactPowersOfTen: [Double] = (0...22).map { exponent in
   var power = 1.0
   for _ in 0..<exponent { power *= 10 }  // exact: every power up to 1e22 is a double
@@ -306,12 +312,6 @@ private let exactPowersOfTen: [Double] = (0...22).map { exponent in
 /// that is exact: at most 2^53 as the digits' integer, scaled by at most 22 powers of ten. One
 /// multiplication or division of two exact doubles is correctly rounded (Clinger's fast path),
 /// so the result equals strtod's. Coordinates like `47.6062` take this path; nil otherwise.
-/// A JSON number's text as a double (as `JSONDocument.double` reads it).
-public func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-  if let exact = exactDecimal(text) { return exact }
-  return Double(String(decoding: text, as: UTF8.self))
-}
-
 func exactDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
   var i = 0
   let count = text.count

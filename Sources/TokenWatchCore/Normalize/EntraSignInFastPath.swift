@@ -90,7 +90,11 @@ public enum EntraSignInFastPath {
   struct Found {
     var recordStart = 0
     var recordEnd = 0
-    var category = Value.absent
+    /// Known as soon as the walk reads it, so another log's record (Graph activity, say) is
+    /// left at its `category` instead of skimmed to its end first.
+    /// Its index in `SignInCategory.all` (an index: the struct's strings cost a retain and a
+    /// release each time it is copied).
+    var category: Int?
     var resultType = Value.absent
     var callerIpAddress = Value.absent
     var envelopeLocation = Value.absent
@@ -132,7 +136,9 @@ public enum EntraSignInFastPath {
     found.recordStart = reader.position
     let complete = eachMember(&reader, line, envelopeKeys, depth: depth) { key, reader in
       switch key {
-      case 0: return readScalar(&reader, into: &found.category)
+      case 0:
+        found.category = signInCategory(&reader, line)
+        return found.category != nil
       case 1: return readScalar(&reader, into: &found.resultType)
       case 2: return readScalar(&reader, into: &found.callerIpAddress)
       case 3: return readScalar(&reader, into: &found.envelopeLocation)
@@ -218,8 +224,8 @@ public enum EntraSignInFastPath {
       var type = Value.absent
       guard eachMember(&reader, line, networkKeys, depth: depth + 1, { _, reader in readScalar(&reader, into: &type) }) else { return false }
       if case .string(let start, let end) = type {
-        let name = UnsafeBufferPointer(rebasing: line[Int(start)..<Int(end)])
-        if equals(name, "trusted") || equals(name, "trustedNamedLocation") { found.trustedNamedNetwork = true }
+        let (name, count) = (line.baseAddress! + Int(start), Int(end - start))
+        if utf8Equals("trusted", name, count) || utf8Equals("trustedNamedLocation", name, count) { found.trustedNamedNetwork = true }
       }
     }
   }
@@ -244,6 +250,13 @@ public enum EntraSignInFastPath {
     }
   }
 
+  /// The index in `SignInCategory.all` of the sign-in category the string that comes next names;
+  /// nil for any other value (the document path names an unknown category).
+  private static func signInCategory(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard case .string(let start, let end, false)? = reader.scalar() else { return nil }
+    return EntraSignInNormalizer.SignInCategory.all.firstIndex { utf8Equals($0.name, line.baseAddress! + start, end - start) }
+  }
+
   /// Reads a scalar value; false for a container, an escaped string or anything invalid.
   private static func readScalar(_ reader: inout JSONSkimmer, into value: inout Value) -> Bool {
     switch reader.scalar() {
@@ -254,10 +267,6 @@ public enum EntraSignInFastPath {
     default: return false
     }
     return true
-  }
-
-  private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-    bytes.count == literal.utf8CodeUnitCount && memoryEquals(literal.utf8Start, bytes.baseAddress, bytes.count)
   }
 
   // MARK: - The event, as `EntraSignInNormalizer.readFields` makes it
@@ -328,11 +337,8 @@ public enum EntraSignInFastPath {
   }
 
   private static func build(_ found: Found, _ text: Text) throws(Unsupported) -> NormalizedEvent {
-    guard found.hasProperties, case .string(let start, let end) = found.category else { throw Unsupported() }
-    let name = text.bytes(start, end)
-    guard let category = EntraSignInNormalizer.SignInCategory.all.first(where: { utf8Equals($0.name, name.baseAddress!, name.count) }) else {
-      throw Unsupported()  // the document path names the unknown category
-    }
+    guard found.hasProperties, let index = found.category else { throw Unsupported() }
+    let category = EntraSignInNormalizer.SignInCategory.all[index]
     // No fallback to the envelope's `time` here: a record without its own time is rare.
     guard case .string(let timeStart, let timeEnd) = found[.createdDateTime], let time = EventTime(utf8: text.bytes(timeStart, timeEnd)) else {
       throw Unsupported()
@@ -380,10 +386,10 @@ public enum EntraSignInFastPath {
     event.userAgent = try text.string(found[.userAgent])
     event.device = try text.string(found.deviceID)
     if found.hasProtection, case .string(let start, let end) = found.sessionStatus {
-      let status = text.bytes(start, end)
-      if equals(status, "bound") {
+      let (status, count) = (text.base + Int(start), Int(end - start))
+      if utf8Equals("bound", status, count) {
         event.bound = true
-      } else if equals(status, "unbound") {
+      } else if utf8Equals("unbound", status, count) {
         event.bound = false
       }
     }
