@@ -345,6 +345,11 @@ public enum EntraSignInFastPath {
     }
     let kind = category.kind
     var event = NormalizedEvent(time: time, format: .entra, sourceDetail: category.sourceDetail, kind: kind.kind)
+    try fill(&event, kind, found, text)
+    return event
+  }
+
+  private static func fill(_ event: inout NormalizedEvent, _ kind: EntraSignInNormalizer.CategoryKind, _ found: Found, _ text: Text) throws(Unsupported) {
     event.actor = kind.actor
     event.interactive = try text.bool(found[.isInteractive]) ?? kind.interactive
 
@@ -394,6 +399,5 @@ public enum EntraSignInFastPath {
       }
     }
     event.trustedNetwork = try text.bool(found[.isThroughGlobalSecureAccess]) == true || found.trustedNamedNetwork
-    return event
   }
 }
