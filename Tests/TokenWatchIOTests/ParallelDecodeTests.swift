@@ -162,6 +162,36 @@ import TokenWatchCore
     Self.expectSameSteps(fast, documentOnly)
   }
 
+  /// A feed of another format stops paying for the fast path: after `fastPathPatience` lines in
+  /// a row that it declined, only every `fastPathProbeInterval`th line tries it, and the first
+  /// sign-in it reads puts it back on every line. The events are the document path's either way.
+  @Test func aFeedOfAnotherFormatTriesTheFastPathOnlyNowAndThen() throws {
+    let graph = Array(ScenarioLibrary.bulk(count: 400, seed: 5, format: .graph))
+    let entra = Array(ScenarioLibrary.bulk(count: 100, seed: 6, format: .entra))
+    func decode(_ readsEntraDirectly: Bool) -> (decoder: RecordDecoder, events: [String], attemptsAfterGraph: Int) {
+      let decoder = RecordDecoder(registry: NormalizerRegistry(), reporter: InputReporter(strict: false, capturing: true))
+      decoder.readsEntraDirectly = readsEntraDirectly
+      var events: [String] = []
+      var attemptsAfterGraph = 0
+      for (number, line) in (graph + entra).enumerated() {
+        if number == graph.count { attemptsAfterGraph = decoder.fastPathAttempts }
+        decoder.decodeLine(ArraySlice(line.utf8), source: "feed", line: number + 1) { event, tieBreak in events.append("\(tieBreak) \(event)") }
+      }
+      return (decoder, events, attemptsAfterGraph)
+    }
+    let adaptive = decode(true)
+    let patience = RecordDecoder.fastPathPatience
+    let interval = RecordDecoder.fastPathProbeInterval
+    #expect(adaptive.attemptsAfterGraph >= patience)
+    #expect(adaptive.attemptsAfterGraph <= patience + graph.count / interval + 1)
+    // Back on every line within one probe interval of the first sign-in.
+    #expect(adaptive.decoder.fastPathAttempts - adaptive.attemptsAfterGraph >= entra.count - interval)
+    let documentOnly = decode(false)
+    #expect(documentOnly.decoder.fastPathAttempts == 0)
+    #expect(adaptive.events.count == graph.count + entra.count)
+    #expect(adaptive.events == documentOnly.events)
+  }
+
   /// The same steps, or the first that differs (whole step lists are too long to print).
   static func expectSameSteps(_ steps: [Step], _ expected: [Step], sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(steps.count == expected.count, sourceLocation: sourceLocation)
