@@ -349,6 +349,8 @@ public enum EntraSignInFastPath {
     return event
   }
 
+  /// Through `inout`: when `build` set the fields itself, returning the event from a throwing
+  /// function copied it (15 retains) and destroyed the original (15 releases).
   private static func fill(_ event: inout NormalizedEvent, _ kind: EntraSignInNormalizer.CategoryKind, _ found: Found, _ text: Text) throws(Unsupported) {
     event.actor = kind.actor
     event.interactive = try text.bool(found[.isInteractive]) ?? kind.interactive
