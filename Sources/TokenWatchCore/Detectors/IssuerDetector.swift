@@ -133,12 +133,6 @@ struct IssuerPattern {
   }
 }
 
-/// The domain of a UPN or e-mail address, lower-cased.
-func userDomain(_ upn: String?) -> String? {
-  guard let upn else { return nil }
-  return withDomainBytes(of: upn, makeDomain)
-}
-
 /// A domain's string from the bytes `withDomainBytes` found, lower-cased when they need it.
 func makeDomain(_ bytes: UnsafeBufferPointer<UInt8>, needsLowering: Bool) -> String {
   let made = String(decoding: bytes, as: UTF8.self)

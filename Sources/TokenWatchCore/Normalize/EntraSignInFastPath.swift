@@ -90,10 +90,10 @@ public enum EntraSignInFastPath {
   struct Found {
     var recordStart = 0
     var recordEnd = 0
-    /// Known as soon as the walk reads it, so another log's record (Graph activity, say) is
-    /// left at its `category` instead of skimmed to its end first.
-    /// Its index in `SignInCategory.all` (an index: the struct's strings cost a retain and a
-    /// release each time it is copied).
+    /// The sign-in category's index in `SignInCategory.all` (an index: the struct's strings cost
+    /// a retain and a release each time it is copied). Known as soon as the walk reads it, so
+    /// another log's record (Graph activity, say) is left at its `category` instead of skimmed
+    /// to its end first.
     var category: Int?
     var resultType = Value.absent
     var callerIpAddress = Value.absent
@@ -291,7 +291,7 @@ public enum EntraSignInFastPath {
       case .number: throw Unsupported()
       case .string(let start, let end):
         let text = bytes(start, end)
-        if text.isEmpty || asciiEqualsIgnoringCase(text, "null") { return nil }
+        if meansNoValue(text) { return nil }
         if cached, let strings { return strings.string(text) }
         return String(decoding: text, as: UTF8.self)
       }
@@ -331,8 +331,7 @@ public enum EntraSignInFastPath {
     /// `lenientASN` for JSON integers.
     func asn(_ value: Value) throws(Unsupported) -> UInt32? {
       if case .string = value { throw Unsupported() }
-      guard let number = try integer(value), number > 0, number <= Int64(UInt32.max) else { return nil }
-      return UInt32(number)
+      return usableASN(try integer(value))
     }
   }
 

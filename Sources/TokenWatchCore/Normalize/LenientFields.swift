@@ -11,7 +11,7 @@ extension JSONDocument {
   @inline(__always) func lenientString(_ ref: JSONRef, cached: Bool = true) -> String? {
     switch kind(ref) {
     case .string:
-      if withRawBytes(ref, { $0.isEmpty || asciiEqualsIgnoringCase($0, "null") }) { return nil }
+      if withRawBytes(ref, meansNoValue) { return nil }
       return cached ? string(ref) : uncachedString(ref)
     case .number:
       return String(decoding: rawBytes(ref), as: UTF8.self)
@@ -75,8 +75,8 @@ extension JSONDocument {
     }
   }
 
-  /// An autonomous system number written as `9009`, `"9009"`, `"AS9009"` or `"as 9009"`.
-  /// AS 0 is reserved for "not routed" (RFC 7607), so it reads as unknown.
+  /// An autonomous system number written as `9009`, `"9009"`, `"AS9009"` or `"as 9009"`
+  /// (see `usableASN`).
   func lenientASN(_ ref: JSONRef) -> UInt32? {
     let value: Int64?
     if kind(ref) == .string {
@@ -88,9 +88,21 @@ extension JSONDocument {
     } else {
       value = lenientInt64(ref)
     }
-    guard let value, value > 0, value <= Int64(UInt32.max) else { return nil }
-    return UInt32(value)
+    return usableASN(value)
   }
+}
+
+/// Whether a string value's text means "no value" to the lenient readers: `""`, or `"null"` in
+/// any case (as Okta writes it).
+@inline(__always) func meansNoValue(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+  text.isEmpty || asciiEqualsIgnoringCase(text, "null")
+}
+
+/// An AS number as the lenient readers keep it: 1 to `UInt32.max`, since AS 0 is reserved for
+/// "not routed" (RFC 7607) and reads as unknown.
+@inline(__always) func usableASN(_ value: Int64?) -> UInt32? {
+  guard let value, value > 0, value <= Int64(UInt32.max) else { return nil }
+  return UInt32(value)
 }
 
 /// A JSON value together with the document it lives in. Log Analytics stores nested objects as

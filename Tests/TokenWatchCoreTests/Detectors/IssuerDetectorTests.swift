@@ -21,6 +21,13 @@ import Testing
     ]).isEmpty)
   }
 
+  /// The domain the engine finds a sign-in's issuer record by: `withDomainBytes`, then
+  /// `makeDomain`, as `Engine.checkOutDomain` makes a domain new to the store.
+  func userDomain(_ upn: String?) -> String? {
+    guard let upn else { return nil }
+    return withDomainBytes(of: upn, makeDomain)
+  }
+
   @Test func userDomainIsAfterTheLastAtAndLowerCased() {
     #expect(userDomain("kim@subsidiary.contoso.example") == "subsidiary.contoso.example")
     #expect(userDomain("kim@SUBSIDIARY.contoso.example") == "subsidiary.contoso.example")
