@@ -117,7 +117,9 @@ public final class EventSource {
   /// A pipe, terminal or socket rather than a regular file: a read may wait for the writer.
   let isStream: Bool
 
-  public init(path: String, registry: NormalizerRegistry, reporter: InputReporter, maxLineBytes: Int, maxDocumentBytes: Int) throws(PosixError) {
+  /// `strings` is the cache this input's own decoder makes strings through: one per thread that
+  /// reads inputs with their own decoders (see `JSONStringCache.threadSlotBits`).
+  public init(path: String, registry: NormalizerRegistry, reporter: InputReporter, strings: JSONStringCache = JSONStringCache(), maxLineBytes: Int, maxDocumentBytes: Int) throws(PosixError) {
     let fd: Int32
     if path == "-" {
       fd = 0
@@ -134,7 +136,7 @@ public final class EventSource {
     reader = LineReader(fd: fd, ownsDescriptor: path != "-", maxLineBytes: maxLineBytes)
     reader.shouldStop = { Signals.isStopRequested }
     self.registry = registry
-    decoder = RecordDecoder(registry: registry, reporter: reporter)
+    decoder = RecordDecoder(registry: registry, reporter: reporter, strings: strings)
     self.reporter = reporter
     self.maxDocumentBytes = maxDocumentBytes
   }
@@ -183,8 +185,9 @@ public final class RecordDecoder {
   private let registry: NormalizerRegistry
   private let reporter: InputReporter
   private var document = JSONDocument()
-  /// Shared by every document this decoder parses; the decoder is used by one thread at a time.
-  private let strings = JSONStringCache()
+  /// Shared by every document this decoder parses, and by other decoders that run on the same
+  /// thread only (a cache is not thread-safe).
+  private let strings: JSONStringCache
 
   /// Whether plain Entra diagnostic sign-ins skip the document (`EntraSignInFastPath`): on
   /// unless another format is forced. Tests turn it off to compare the two paths.
@@ -200,9 +203,10 @@ public final class RecordDecoder {
   /// Lines the fast path was tried on (for tests).
   private(set) var fastPathAttempts = 0
 
-  public init(registry: NormalizerRegistry, reporter: InputReporter) {
+  public init(registry: NormalizerRegistry, reporter: InputReporter, strings: JSONStringCache = JSONStringCache()) {
     self.registry = registry
     self.reporter = reporter
+    self.strings = strings
     document.stringCache = strings
     readsEntraDirectly = registry.forcedFormat == nil || registry.forcedFormat == .entra
   }

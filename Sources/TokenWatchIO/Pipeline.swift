@@ -1,4 +1,5 @@
 import TokenWatchCore
+import TokenWatchJSON
 
 public enum OutputFormat: String, Sendable {
   case ndjson, text
@@ -107,11 +108,17 @@ public final class Pipeline {
     // Idle flushes (a live stream's) stay inline: a decode thread does not report idleness.
     let threaded = options.decodeThreads > 0 && !paths.isEmpty && options.idleFlushMillis == nil
     var sources: [EventSource] = []
+    // Decoding inline, this thread reads every input, through one cache. With decode threads,
+    // each worker has its own and an input's decoder reads only its first lines (any worker may
+    // run it, so inputs share none).
+    let inlineStrings = threaded ? nil : JSONStringCache(slotBits: JSONStringCache.threadSlotBits)
     for path in paths {
       do {
         // Decode threads capture their diagnostics; the engine thread prints them in order.
         let sourceReporter = threaded ? InputReporter(strict: options.strictInput, capturing: true) : reporter
-        let source = try EventSource(path: path, registry: registry, reporter: sourceReporter, maxLineBytes: options.maxLineBytes, maxDocumentBytes: options.maxDocumentBytes)
+        let source = try EventSource(
+          path: path, registry: registry, reporter: sourceReporter, strings: inlineStrings ?? JSONStringCache(),
+          maxLineBytes: options.maxLineBytes, maxDocumentBytes: options.maxDocumentBytes)
         source.reader.idleTimeoutMillis = options.idleFlushMillis
         sources.append(source)
       } catch {

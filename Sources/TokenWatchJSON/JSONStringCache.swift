@@ -5,7 +5,10 @@
 /// made earlier is a comparison and a retain, and the copies share one allocation downstream.
 ///
 /// Direct-mapped: a string's length and three of its 8-byte words choose one slot, so the cache
-/// never holds more than `slotCount` strings of at most `maxLength` bytes. A hit is confirmed
+/// never holds more than `slotCount` strings of at most `maxLength` bytes. The slots must outnumber
+/// the strings that repeat between two sightings of one of them: a tenant's users each bring an
+/// id, a login name, a session and a device, and a user signs in again only after hundreds of
+/// others have, so a cache that every line of an input goes through has `threadSlotBits`. A hit is confirmed
 /// byte for byte, so a collision costs a miss, never a wrong string. A string is kept only when
 /// its slot saw the same fingerprint last time: ids that never repeat (record ids, most token
 /// ids) then neither push out the strings that do nor get freed here instead of downstream.
@@ -17,8 +20,14 @@ public final class JSONStringCache: @unchecked Sendable {
   static let minLength = 16
   /// Longer strings are rarely repeated and would make the cache's memory bound large.
   static let maxLength = 256
-  static let slotBits = 12
-  static var slotCount: Int { 1 << slotBits }
+  /// For the cache a decoding thread reads every line through: 65,536 slots (1.5 MiB), enough
+  /// for the ids of tens of thousands of users. With 4,096, the 12,000 ids of 3,000 users pushed
+  /// each other out before they came back, and replaying their sign-ins took 15% longer.
+  public static let threadSlotBits = 16
+  /// For a cache that reads little (one input's first lines, a test's documents).
+  public static let smallSlotBits = 12
+  let slotBits: Int
+  var slotCount: Int { 1 << slotBits }
 
   /// A pointer, not an array: a class's `var` is checked for exclusive access at run time on
   /// every use, and this is used for every string of every record.
@@ -26,15 +35,17 @@ public final class JSONStringCache: @unchecked Sendable {
   /// Per slot, the fingerprint of the last string that missed there.
   private let lastMiss: UnsafeMutablePointer<UInt64>
 
-  public init() {
-    slots = .allocate(capacity: Self.slotCount)
-    slots.initialize(repeating: nil, count: Self.slotCount)
-    lastMiss = .allocate(capacity: Self.slotCount)
-    lastMiss.initialize(repeating: 0, count: Self.slotCount)
+  public init(slotBits: Int = smallSlotBits) {
+    precondition((4...24).contains(slotBits), "slot bits out of range")
+    self.slotBits = slotBits
+    slots = .allocate(capacity: 1 << slotBits)
+    slots.initialize(repeating: nil, count: 1 << slotBits)
+    lastMiss = .allocate(capacity: 1 << slotBits)
+    lastMiss.initialize(repeating: 0, count: 1 << slotBits)
   }
 
   deinit {
-    slots.deinitialize(count: Self.slotCount)
+    slots.deinitialize(count: slotCount)
     slots.deallocate()
     lastMiss.deallocate()
   }
@@ -50,7 +61,7 @@ public final class JSONStringCache: @unchecked Sendable {
     let middle = raw.loadUnaligned(fromByteOffset: count / 2 - 4, as: UInt64.self)
     let tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     let mixed = (head ^ (middle << 21 | middle >> 43) ^ (tail << 42 | tail >> 22) ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
-    let slot = Int(truncatingIfNeeded: mixed >> UInt64(64 - Self.slotBits))
+    let slot = Int(truncatingIfNeeded: mixed >> UInt64(64 - slotBits))
     if let cached = slots[slot], utf8Equals(cached, base, count) { return cached }
     let made = String(decoding: bytes, as: UTF8.self)
     if lastMiss[slot] == mixed {

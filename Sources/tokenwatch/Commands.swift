@@ -1,5 +1,6 @@
 import TokenWatchCore
 import TokenWatchIO
+import TokenWatchJSON
 
 func runSimulate(_ raw: [String]) -> Int32 {
   let args = parse(raw, options: ["--seed", "--scenario", "--out", "--bulk", "--format"], flags: ["--demo", "--all", "--list"], usage: Usage.simulate)
@@ -83,10 +84,11 @@ func runTrail(_ raw: [String], filter: Bool) -> Int32 {
   let registry = NormalizerRegistry(forcing: inputFormat(args.value("--input-format"), usage: usage))
   let reporter = InputReporter(strict: args.has("--strict-input"))
   var events: [(NormalizedEvent, UInt64)] = []
+  let strings = JSONStringCache(slotBits: JSONStringCache.threadSlotBits)
   for path in paths {
     let source: EventSource
     do {
-      source = try EventSource(path: path, registry: registry, reporter: reporter, maxLineBytes: 1 << 20, maxDocumentBytes: 1 << 30)
+      source = try EventSource(path: path, registry: registry, reporter: reporter, strings: strings, maxLineBytes: 1 << 20, maxDocumentBytes: 1 << 30)
     } catch {
       StandardError.write("tokenwatch: error: cannot open \(error)")
       return ExitCode.failure

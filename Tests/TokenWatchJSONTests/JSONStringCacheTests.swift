@@ -63,6 +63,43 @@ import Testing
     #expect(address(longs[1]) != address(longs[2]))
   }
 
+  /// Ids that come back only after thousands of others (3,000 users, each with an id, a login
+  /// name, a session and a device) stay in a decoding thread's cache, and are pushed out of a
+  /// small one: round after round, the big cache hands most of them out from the same storage.
+  @Test func aThreadsCacheKeepsTheIdsOfThousandsOfUsers() throws {
+    func sharedInLastRound(slotBits: Int) throws -> Double {
+      var document = JSONDocument()
+      let cache = JSONStringCache(slotBits: slotBits)
+      defer { withExtendedLifetime(cache) {} }
+      document.stringCache = cache
+      var rng = Rng(seed: 7)
+      let ids = (0..<12_000).map { _ in String(rng.next(), radix: 16) + "-4a5b-4c6d-" + String(rng.next(), radix: 16) }
+      func address(_ string: String) -> UnsafePointer<UInt8>? {
+        string.utf8.withContiguousStorageIfAvailable { $0.baseAddress }!
+      }
+      // The strings are kept alive, so that a freed one's address is not handed out again.
+      var previous: [String] = []
+      var shared = 0
+      for _ in 0..<4 {
+        var reads: [String] = []
+        shared = 0
+        for (i, id) in ids.enumerated() {
+          try document.parse(Array("\"\(id)\"".utf8))
+          let read = try #require(document.string(document.root))
+          #expect(read == id)
+          if !previous.isEmpty, address(previous[i]) == address(read) { shared += 1 }
+          reads.append(read)
+        }
+        previous = reads
+      }
+      return Double(shared) / Double(ids.count)
+    }
+    let big = try sharedInLastRound(slotBits: JSONStringCache.threadSlotBits)
+    let small = try sharedInLastRound(slotBits: JSONStringCache.smallSlotBits)
+    #expect(big > 0.75, "\(big)")
+    #expect(small < 0.25, "\(small)")
+  }
+
   /// `uncachedString` reads the same text, but neither takes the cache's storage nor leaves its
   /// own there: the cached copy is still handed out afterwards, and a value read only uncached
   /// is never kept (so its next cached read is a first sighting).

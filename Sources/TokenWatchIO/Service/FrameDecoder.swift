@@ -1,4 +1,5 @@
 import TokenWatchCore
+import TokenWatchJSON
 
 /// A frame's events, decoded where it was read, with the diagnostics and counts decoding produced.
 public struct DecodedFrame: Sendable, Equatable {
@@ -26,7 +27,8 @@ public final class FrameDecoder: @unchecked Sendable {
 
   init(forcedFormat: InputFormat?, strict: Bool, maxLineBytes: Int) {
     reporter = InputReporter(strict: strict, capturing: true)
-    decoder = RecordDecoder(registry: NormalizerRegistry(forcing: forcedFormat), reporter: reporter)
+    decoder = RecordDecoder(
+      registry: NormalizerRegistry(forcing: forcedFormat), reporter: reporter, strings: JSONStringCache(slotBits: JSONStringCache.threadSlotBits))
     self.maxLineBytes = maxLineBytes
   }
 
