@@ -97,3 +97,9 @@ let demoDayArrivals: [DemoArrival] = {
   }
   return out
 }()
+
+/// Engine records as the NDJSON lines the pipeline writes.
+func ndjson(_ records: [EngineRecord]) -> [String] {
+  var encoder = RecordEncoder()
+  return records.map { String(decoding: encoder.encode($0), as: UTF8.self) }
+}

@@ -97,20 +97,21 @@ public struct Engine {
     swap(&context.strings, &strings)
     var tokenSlot: Int?
     if let id = context.event.token {
-      let out = tokens.checkOut(id, at: t)
+      let out = tokens.checkOut(id, knownHash: context.event.keyHashes.token, at: t)
       (tokenSlot, context.token, context.tokenIsNew) = (out.slot, out.record, out.created)
       if out.created { context.token!.firstSeen = t }
     }
     var sessionSlot: Int?
     if let id = context.event.session {
-      let out = sessions.checkOut(id, at: t)
+      let out = sessions.checkOut(id, knownHash: context.event.keyHashes.session, at: t)
       (sessionSlot, context.session, context.sessionIsNew) = (out.slot, out.record, out.created)
       if out.created { context.session!.firstSeen = t }
     }
     var userSlot: Int?
     let userID = context.userID
     if let id = userID {
-      let out = users.checkOut(id, at: t)
+      // `userID` is the event's own user when it has one.
+      let out = users.checkOut(id, knownHash: context.event.user != nil ? context.event.keyHashes.user : 0, at: t)
       (userSlot, context.user) = (out.slot, out.record)
     }
     var taskSlot: Int?

@@ -38,15 +38,15 @@ public struct NormalizedEvent: Sendable, Equatable {
   public var errorCode: Int64?
 
   /// Stable user key: Entra object id, Okta `00u…` id, native `user`.
-  public var user: String?
+  public var user: String? { didSet { keyHashes.user = 0 } }
   /// Login name / UPN / e-mail, lower-cased.
   public var upn: String?
   public var actor: ActorType = .unknown
 
   /// One issued token (Entra `uniqueTokenIdentifier` / Graph `SignInActivityId`).
-  public var token: String?
+  public var token: String? { didSet { keyHashes.token = 0 } }
   /// The authentication session the token descends from.
-  public var session: String?
+  public var session: String? { didSet { keyHashes.session = 0 } }
   public var task: String?
   public var app: String?
   public var issuer: String?
@@ -72,10 +72,34 @@ public struct NormalizedEvent: Sendable, Equatable {
   /// The vendor's own record id (Entra `id`, Okta `uuid`, Graph `requestId`).
   public var eventID: String?
 
+  /// The state stores' hashes of `token`, `session` and `user`, worked out by `hashKeys()` on a
+  /// decode thread, where the bytes were just read: the engine thread then finds the records
+  /// without reading the strings again (memory another core wrote). A key that changes drops its
+  /// hash; 0 means none, and the store hashes the key itself.
+  public private(set) var keyHashes = KeyHashes()
+
   public init(time: EventTime, format: InputFormat, sourceDetail: String, kind: EventKind) {
     self.time = time
     self.format = format
     self.sourceDetail = sourceDetail
     self.kind = kind
   }
+
+  /// Works out `keyHashes` (see there).
+  public mutating func hashKeys() {
+    keyHashes.token = token.map(TableHash.hash32) ?? 0
+    keyHashes.session = session.map(TableHash.hash32) ?? 0
+    keyHashes.user = user.map(TableHash.hash32) ?? 0
+  }
+}
+
+/// See `NormalizedEvent.keyHashes`. Not part of an event's value: an event equals, and prints
+/// as, itself whether or not its keys were hashed.
+public struct KeyHashes: Sendable, Equatable, CustomStringConvertible {
+  var token: UInt32 = 0
+  var session: UInt32 = 0
+  var user: UInt32 = 0
+
+  public static func == (_: KeyHashes, _: KeyHashes) -> Bool { true }
+  public var description: String { "KeyHashes" }
 }

@@ -73,9 +73,10 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   }
 
   /// The slot for `key`, created if missing (evicting the least recently seen record when full),
-  /// and marked as seen at `time`. `created` tells whether the record is new.
-  public mutating func touch(_ key: Key, at time: EventTime) -> (slot: Int, created: Bool) {
-    let hash = key.tableHash
+  /// and marked as seen at `time`. `created` tells whether the record is new. `knownHash` is the
+  /// key's `tableHash` when the caller has it (0 when not).
+  public mutating func touch(_ key: Key, knownHash: UInt32 = 0, at time: EventTime) -> (slot: Int, created: Bool) {
+    let hash = knownHash != 0 ? knownHash : key.tableHash
     if let existing = find(key, hash: hash) {
       markSeen(existing, at: time)
       return (Int(existing), false)
@@ -125,8 +126,8 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   public mutating func put(_ record: consuming Record, _ slot: Int) { slots[slot].record = record }
 
   /// `touch` and `take` together: the record for `key`, taken out of its slot to be put back.
-  public mutating func checkOut(_ key: Key, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
-    let (slot, created) = touch(key, at: time)
+  public mutating func checkOut(_ key: Key, knownHash: UInt32 = 0, at time: EventTime) -> (slot: Int, record: Record, created: Bool) {
+    let (slot, created) = touch(key, knownHash: knownHash, at: time)
     return (slot, take(slot), created)
   }
 

@@ -46,8 +46,10 @@ struct DecodedBatch: Sendable {
     keys.reserveCapacity(keys.count + count)
   }
 
+  /// On a decode thread: the event's keys are hashed here, where its strings were just made.
   mutating func append(_ event: consuming NormalizedEvent, tieBreak: UInt64, line: Int) {
     events.append(event)
+    events[events.count - 1].hashKeys()
     keys.append(Key(tieBreak: tieBreak, line: line))
   }
 

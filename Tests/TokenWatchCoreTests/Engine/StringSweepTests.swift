@@ -6,7 +6,7 @@ import TokenWatchJSON
 
 /// The repository's rules with short state lifetimes and small stores, so that a demo day
 /// expires and evicts records (and with them strings) all day long.
-private let churningRules: RuleSet = {
+let churningRules: RuleSet = {
   let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
   var files: [RuleFile] = []
@@ -22,13 +22,8 @@ private let churningRules: RuleSet = {
 }()
 
 /// The demo day, normalized, in time order.
-private let demoEvents: [NormalizedEvent] = demoDayArrivals.map(\.event).enumerated()
+let demoEvents: [NormalizedEvent] = demoDayArrivals.map(\.event).enumerated()
   .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-
-private func ndjson(_ records: [EngineRecord]) -> [String] {
-  var encoder = RecordEncoder()
-  return records.map { String(decoding: encoder.encode($0), as: UTF8.self) }
-}
 
 @Suite struct StringSweepTests {
   /// Sweeping (which frees the strings of expired and evicted records and hands their numbers
