@@ -18,12 +18,13 @@ public final class DormantDetector: Detector {
 
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
     guard context.isUse else { return nil }
-    let event = context.event
-    if checksTokens, let id = event.token, let lastUse = context.token?.lastUse, event.time - lastUse >= idle {
-      return finding(.token(id), lastUse: lastUse, event: event)
+    // Read in place: `let event = context.event` copied the whole event on every use.
+    let time = context.event.time
+    if checksTokens, let lastUse = context.token?.lastUse, time - lastUse >= idle, let id = context.event.token {
+      return finding(.token(id), lastUse: lastUse, event: context.event)
     }
-    if checksSessions, let id = event.session, let lastUse = context.session?.lastUse, event.time - lastUse >= idle {
-      return finding(.session(id), lastUse: lastUse, event: event)
+    if checksSessions, let lastUse = context.session?.lastUse, time - lastUse >= idle, let id = context.event.session {
+      return finding(.session(id), lastUse: lastUse, event: context.event)
     }
     return nil
   }

@@ -78,20 +78,22 @@ public struct Engine {
   /// `event` is consumed: it moves into the detection context, so its strings are not retained
   /// again for every place that reads it.
   public mutating func process(_ event: consuming NormalizedEvent, late: Bool = false, into output: inout [EngineRecord]) {
-    // The IP is parsed once here; the enricher and every detector use this parse.
-    let address = event.ip.flatMap(IPAddress.init)
-    addresses.enrich(&event, address: address)
     let t = event.time
     if streamStart == nil { streamStart = t }
+    // The IP is parsed once here; the enricher and every detector use this parse.
+    let address = event.ip.flatMap(IPAddress.init)
+    // The event is enriched in the context, not before it: changing the `consuming` parameter
+    // made a copy of it first.
+    var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
+    addresses.enrich(&context.event, address: address)
     if t.millis - lastHousekeeping.millis >= 60_000 { housekeeping(now: t, into: &output) }
-    if let shard, !shard.owns(event) {
+    if let shard, !shard.owns(context.event) {
       recordedCounters.otherShards += 1
-      learnSharedFacts(from: event, address: address)
+      learnSharedFacts(from: &context)
       return
     }
-    countEvent(of: event.sourceDetail)
+    countEvent(of: context.event.sourceDetail)
 
-    var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
     // Moved, not copied, into the context, where the detectors and `applyFacts` intern through
     // it; moved back at the end.
     swap(&context.strings, &strings)
@@ -153,8 +155,7 @@ public struct Engine {
 
   /// What a shard learns from another shard's event: the state every shard shares (the address
   /// enricher, already fed, and each domain's issuers), so all shards keep identical copies.
-  private mutating func learnSharedFacts(from event: NormalizedEvent, address: IPAddress?) {
-    var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
+  private mutating func learnSharedFacts(from context: inout DetectionContext) {
     guard let slot = checkOutDomain(into: &context) else { return }
     for detector in detectors where detector.rule.detector == .issuer { _ = detector.evaluate(&context) }
     domains.put(context.domain.take()!, slot)
