@@ -380,6 +380,26 @@ import TokenWatchCore
     #expect(stage.runningWorkers == 0)
   }
 
+  /// The first worker fills the queue; a second helps only while few batches wait, so with
+  /// nothing taken it begins at most `helpersJoinBelow` of them and the lead the rest.
+  @Test(.timeLimit(.minutes(1)))
+  func aHelperDecodesOnlyWhileFewBatchesWait() throws {
+    let source = try EventSource(
+      path: Self.demo, registry: NormalizerRegistry(), reporter: InputReporter(strict: false, capturing: true), maxLineBytes: 4096, maxDocumentBytes: 1 << 20)
+    let stage = DecodeStage(sources: [source], batchLines: 3)
+    stage.start(threads: 2)
+    defer { stage.shutdown() }
+    var workload = stage.workload
+    while workload.queued < DecodeStage.maxQueuedPerInput || workload.inProgress > 0 {
+      usleep(1000)
+      workload = stage.workload
+    }
+    #expect(workload.begun.reduce(0, +) == DecodeStage.maxQueuedPerInput)
+    // The second worker may begin only after the lead has filled the queue alone.
+    let helped = workload.begun.count > 1 ? workload.begun[1] : 0
+    #expect(helped <= DecodeStage.helpersJoinBelow)
+  }
+
   /// A pipe (stdin, say) whose writer stays open: a strict stop must not wait for it, and the
   /// worker reading it must notice the stop and exit.
   @Test(.timeLimit(.minutes(1)))

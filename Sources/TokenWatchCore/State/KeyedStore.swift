@@ -15,6 +15,13 @@ public protocol StoreKey {
   /// The 32 bits a `SlotIndex` keeps (seeded per process: see `TableHash`).
   var tableHash: UInt32 { get }
   func isSame(as other: Self) -> Bool
+  /// Whether a key that `isSame(as: other)` is also held the same way (for a string: one
+  /// storage), so that keeping `other` instead would change nothing.
+  func sharesStorage(with other: Self) -> Bool
+}
+
+extension StoreKey {
+  public func sharesStorage(with other: Self) -> Bool { true }
 }
 
 /// Ids and names, by their exact UTF-8 bytes.
@@ -22,6 +29,7 @@ extension String: StoreKey {
   public static var vacant: String { "" }
   public var tableHash: UInt32 { TableHash.hash32(self) }
   public func isSame(as other: String) -> Bool { ExactString.identical(self, other) }
+  public func sharesStorage(with other: String) -> Bool { ExactString.sameStorage(self, other) }
 }
 
 /// A bounded map from key to record: at most `maxEntries` records, each dropped once it has not
@@ -79,6 +87,9 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     let hash = knownHash != 0 ? knownHash : key.tableHash
     if let existing = find(key, hash: hash) {
       markSeen(existing, at: time)
+      // The same bytes in another storage: the slot keeps the caller's, which the decoder hands
+      // out again next time, so that finding the key compares addresses, not bytes.
+      if !key.sharesStorage(with: slots[Int(existing)].key) { slots[Int(existing)].key = key }
       return (Int(existing), false)
     }
     return (Int(insert(key, hash: hash, at: time)), true)

@@ -54,7 +54,10 @@ public struct StringInterner: Sendable {
     let slot = Self.recentSlot(of: string)
     if !recent.isEmpty {
       let cached = recent[slot]
-      if cached != 0 && ExactString.identical(strings[Int(cached) - 1], string) { return InternedString(raw: cached) }
+      if cached != 0 && ExactString.identical(strings[Int(cached) - 1], string) {
+        adopt(string, as: cached)
+        return InternedString(raw: cached)
+      }
     } else {
       recent = Array(repeating: 0, count: 1 << Self.recentSlotBits)
     }
@@ -62,6 +65,7 @@ public struct StringInterner: Sendable {
     let number: UInt32
     if let found = numbers.find(hash: hash, where: { ExactString.identical(strings[Int($0)], string) }) {
       number = UInt32(found) + 1
+      adopt(string, as: number)
     } else {
       if let reused = freeNumbers.popLast() {
         number = reused
@@ -75,6 +79,12 @@ public struct StringInterner: Sendable {
     }
     recent[slot] = number
     return InternedString(raw: number)
+  }
+
+  /// Keeps `string` (the same bytes as number `number`) when it is in another storage: the
+  /// decoder hands that storage out again, so the next comparison is of addresses, not bytes.
+  @inline(__always) private mutating func adopt(_ string: String, as number: UInt32) {
+    if !ExactString.sameStorage(strings[Int(number) - 1], string) { strings[Int(number) - 1] = string }
   }
 
   /// Where `recent` keeps `string`: its length and its first and last 8 UTF-8 bytes, mixed.
@@ -106,7 +116,11 @@ public struct StringInterner: Sendable {
       id = .none
       return
     }
-    if id.isNone || !ExactString.identical(strings[Int(id.raw) - 1], string) { id = intern(string) }
+    if id.isNone || !ExactString.identical(strings[Int(id.raw) - 1], string) {
+      id = intern(string)
+    } else {
+      adopt(string, as: id.raw)
+    }
   }
 
   /// The string `id` stands for; nil for `.none`.
@@ -163,16 +177,18 @@ public struct InternedStringMarks: Sendable {
 /// ("é" precomposed equals "e" + U+0301, KELVIN SIGN equals "K"), which would hand a record back
 /// another spelling than it was given and merge ids an identity provider keeps apart.
 enum ExactString {
+  /// Whether `a` and `b` are the same two words: one storage (the decoder hands out repeated
+  /// strings from its cache), or the same bytes held inline (up to 15).
+  @inline(__always) static func sameStorage(_ a: String, _ b: String) -> Bool {
+    MemoryLayout<String>.size == MemoryLayout<SIMD2<UInt64>>.size
+      && unsafeBitCast(a, to: SIMD2<UInt64>.self) == unsafeBitCast(b, to: SIMD2<UInt64>.self)
+  }
+
   /// Whether `a` and `b` have the same UTF-8 bytes (8 at a time).
   static func identical(_ a: String, _ b: String) -> Bool {
-    // The same two words are the same string: one storage (the decoder hands out repeated
-    // strings from its cache), or the same bytes held inline (up to 15). Most comparisons on the
-    // hot path are such hits, and reading the bytes costs several times more.
-    if MemoryLayout<String>.size == MemoryLayout<SIMD2<UInt64>>.size,
-      unsafeBitCast(a, to: SIMD2<UInt64>.self) == unsafeBitCast(b, to: SIMD2<UInt64>.self)
-    {
-      return true
-    }
+    // Most comparisons on the hot path are of one storage, and reading the bytes (memory another
+    // core wrote) costs several times more.
+    if sameStorage(a, b) { return true }
     let count = a.utf8.count
     guard count == b.utf8.count else { return false }
     // Not through `utf8.span` as elsewhere: with it (inlined here or not) the interner retained

@@ -44,6 +44,13 @@ final class DecodeStage: @unchecked Sendable {
   static let maxQueuedPerInput = 16
   static let maxQueuedTotal = 2 * maxQueuedPerInput
 
+  /// The first worker keeps the queues full; the others help only while fewer batches than this
+  /// are queued or in the making, or the engine thread waits. When one worker outpaces the engine
+  /// (Entra sign-ins), the helpers leave the cores to it, and repeated ids come from one worker's
+  /// string cache, one storage each, which the engine compares by address (see
+  /// `ExactString.sameStorage`); where decoding is the slower part (Okta), all of them work.
+  static let helpersJoinBelow = maxQueuedPerInput / 4
+
   /// The nice value workers give themselves. The engine thread is the one that cannot be split:
   /// with as many workers as cores, the scheduler gave it only its fair share of a core, and the
   /// workers ran ahead until the queues filled. Yielding to it, they take what it leaves: 300k
@@ -82,6 +89,10 @@ final class DecodeStage: @unchecked Sendable {
   private var wanted: [Bool]
   private var threads: [pthread_t] = []
   private var running = 0
+  /// Workers that have begun: the first leads, the rest help (`helpersJoinBelow`).
+  private var workersBegun = 0
+  /// Batches each worker began, in the order the workers began (for tests).
+  private var batchesBegun: [Int] = []
 
   /// Set (under the lock, too) to make workers finish their batch early and exit.
   private let stopping = Atomic<Bool>(false)
@@ -143,14 +154,22 @@ final class DecodeStage: @unchecked Sendable {
         return nil
       }
       wanted[input] = true
-      lock.signal(Self.work)
+      lock.broadcast(Self.work)
       _ = lock.wait(Self.batchReady, until: ConditionLock.deadline(afterMillis: 100))
     }
     wanted[input] = false
     let batch = queues[input].removeFirst()
     queuedTotal -= 1
-    lock.signal(Self.work)
+    // Every worker: a helper woken alone could decline the batch the lead would begin.
+    lock.broadcast(Self.work)
     return batch
+  }
+
+  /// Batches each worker has begun, the lead's first, and batches queued and being made.
+  var workload: (begun: [Int], queued: Int, inProgress: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    return (batchesBegun, queuedTotal, inProgressTotal)
   }
 
   /// Workers started and not yet exited.
@@ -204,12 +223,17 @@ final class DecodeStage: @unchecked Sendable {
     // they keep, so nothing refers to it once a batch is decoded.
     var lines = ReadAheadLines()
     lock.lock()
+    let helping = workersBegun > 0
+    let worker = workersBegun
+    workersBegun += 1
+    batchesBegun.append(0)
     while !stopping.load(ordering: .relaxed) {
-      guard let input = pickLocked() else {
+      guard let input = pickLocked(helping: helping) else {
         lock.wait(Self.work)
         continue
       }
       busy[input] = true
+      batchesBegun[worker] += 1
       let place = nextBegun[input]
       nextBegun[input] += 1
       inProgress[input] += 1
@@ -266,12 +290,14 @@ final class DecodeStage: @unchecked Sendable {
   }
 
   /// With the lock held: the input to read next, or nil when every input is busy, read to the end
-  /// or full. The input the engine waits for comes first and is never held back by the total.
-  private func pickLocked() -> Int? {
+  /// or full (for a helper: enough is queued). The input the engine waits for comes first and is
+  /// never held back by the total.
+  private func pickLocked(helping: Bool) -> Int? {
     var best: Int?
+    let enough = helping ? Self.helpersJoinBelow : Self.maxQueuedTotal
     for i in sources.indices where !busy[i] && !readEnded[i] && !done[i] && queues[i].count + inProgress[i] < Self.maxQueuedPerInput {
       if wanted[i] { return i }
-      if queuedTotal + inProgressTotal >= Self.maxQueuedTotal { continue }
+      if queuedTotal + inProgressTotal >= enough { continue }
       if best == nil || queues[i].count + inProgress[i] < queues[best!].count + inProgress[best!] { best = i }
     }
     return best

@@ -4,6 +4,22 @@ import Testing
 struct Counter: StateRecord { var n = 0 }
 
 @Suite struct KeyedStoreTests {
+  /// A key found again in a new storage (another decode thread's copy) finds its record, and the
+  /// slot keeps the newest storage, so the next find compares addresses, not bytes.
+  @Test func aKeyInANewStorageFindsItsRecordAndIsKept() {
+    func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+    let text = "user-8c6f1e2a-93b4-4d5e-a6f7-0b1c2d3e4f50"
+    var store = KeyedStore<String, Counter>(maxEntries: 10, ttl: .days(1))
+    let first = fresh(text)
+    let slot = store.touch(first, at: EventTime(millis: 1)).slot
+    let second = fresh(text)
+    #expect(!ExactString.sameStorage(first, second))
+    let again = store.touch(second, at: EventTime(millis: 2))
+    #expect(again.slot == slot && !again.created)
+    #expect(ExactString.sameStorage(store.key(at: slot), second))
+    #expect(store.count == 1)
+  }
+
   @Test func evictsTheLeastRecentlySeenWhenFull() {
     var store = KeyedStore<String, Counter>(maxEntries: 2, ttl: .days(1))
     _ = store.touch("a", at: EventTime(millis: 1))

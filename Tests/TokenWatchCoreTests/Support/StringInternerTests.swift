@@ -26,6 +26,25 @@ import Testing
     #expect(strings.count == 4)
   }
 
+  /// The same bytes in a new storage (another decode thread's copy) keep their number, and the
+  /// table keeps the newest storage, so the next lookup of it compares addresses.
+  @Test func aNewStorageOfAStringKeepsItsNumberAndIsKept() {
+    func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+    let text = "0c1f2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"
+    var strings = StringInterner()
+    let first = fresh(text)
+    let number = strings.intern(first)
+    let second = fresh(text)
+    #expect(!ExactString.sameStorage(first, second))
+    #expect(strings.intern(second) == number)
+    #expect(ExactString.sameStorage(strings[number]!, second))
+    let third = fresh(text)
+    var id = number
+    strings.update(&id, to: third)
+    #expect(id == number && ExactString.sameStorage(strings[number]!, third))
+    #expect(strings.count == 1)
+  }
+
   @Test func updateInternsOnlyWhenTheStringChanges() {
     var strings = StringInterner()
     var id = InternedString.none
