@@ -65,10 +65,13 @@ final class DecodeStage: @unchecked Sendable {
   private let batchLines: Int
 
   // Guarded by `lock`.
-  private let lock = ConditionLock(conditions: 3)
+  private let lock = ConditionLock(conditions: 4)
   private static let batchReady = 0
   private static let work = 1
   private static let workerExited = 2
+  /// Where helpers wait (the lead waits on `work`): waking them for every batch the engine takes,
+  /// only for them to find enough queued, cost the engine thread a futex wake each time.
+  private static let help = 3
   private var queues: [[DecodedBatch]]
   private var queuedTotal = 0
   /// A worker holds this input's reader.
@@ -154,14 +157,14 @@ final class DecodeStage: @unchecked Sendable {
         return nil
       }
       wanted[input] = true
-      lock.broadcast(Self.work)
+      lock.signal(Self.work)
+      lock.broadcast(Self.help)
       _ = lock.wait(Self.batchReady, until: ConditionLock.deadline(afterMillis: 100))
     }
     wanted[input] = false
     let batch = queues[input].removeFirst()
     queuedTotal -= 1
-    // Every worker: a helper woken alone could decline the batch the lead would begin.
-    lock.broadcast(Self.work)
+    wakeWorkersLocked()
     return batch
   }
 
@@ -199,6 +202,7 @@ final class DecodeStage: @unchecked Sendable {
     lock.lock()
     stopping.store(true, ordering: .relaxed)
     lock.broadcast(Self.work)
+    lock.broadcast(Self.help)
     let deadline = ConditionLock.deadline(afterMillis: 1000)
     while running > 0 {
       if !lock.wait(Self.workerExited, until: deadline) { break }
@@ -229,7 +233,7 @@ final class DecodeStage: @unchecked Sendable {
     batchesBegun.append(0)
     while !stopping.load(ordering: .relaxed) {
       guard let input = pickLocked(helping: helping) else {
-        lock.wait(Self.work)
+        lock.wait(helping ? Self.help : Self.work)
         continue
       }
       busy[input] = true
@@ -249,7 +253,7 @@ final class DecodeStage: @unchecked Sendable {
         lock.lock()
         busy[input] = false
         if lines.ended { readEnded[input] = true }
-        lock.signal(Self.work)  // the reader is free for another worker
+        wakeWorkersLocked()  // the reader is free for another worker
         lock.unlock()
         batch.reserveEvents(lines.entries.count)
         source.decode(lines, into: &batch, with: decoder, reporter: reporter, isStopping: isStopping)
@@ -287,6 +291,12 @@ final class DecodeStage: @unchecked Sendable {
         readEnded[input] = true
       }
     }
+  }
+
+  /// With the lock held: there may be work for the lead, and for the helpers if few batches wait.
+  private func wakeWorkersLocked() {
+    lock.signal(Self.work)
+    if queuedTotal + inProgressTotal < Self.helpersJoinBelow { lock.broadcast(Self.help) }
   }
 
   /// With the lock held: the input to read next, or nil when every input is busy, read to the end
