@@ -32,7 +32,7 @@ public struct DetectionContext {
   /// Inlined: called out of line, the engine passed it a copy of the whole context (920 bytes).
   public var userID: String? {
     @inline(__always) get {
-    // No closures here: one capturing `self` would copy the whole context.
+      // No closures here: one capturing `self` would copy the whole context.
       if let user = event.user { return user }
       if let id = token?.user, !id.isNone { return strings[id] }
       if let id = session?.user, !id.isNone { return strings[id] }
