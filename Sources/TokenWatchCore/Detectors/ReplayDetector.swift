@@ -43,19 +43,26 @@ public final class ReplayDetector: Detector {
     let address = context.address
     var finding: Finding?
     if checksTokens, let tokenID = event.token, context.token != nil {
-      finding = check(&context.token!.baseline, &context.strings, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: address)
+      // A new token's first use nearly always repeats its session's: its strings' numbers.
+      let hint = context.session?.baseline.firstUseNumbers ?? InternedUse()
+      finding = check(&context.token!.baseline, &context.strings, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: address, hint: hint)
     }
     if checksSessions, let sessionID = event.session, context.session != nil {
-      let sessionFinding = check(&context.session!.baseline, &context.strings, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: address)
+      let sessionFinding = check(
+        &context.session!.baseline, &context.strings, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: address, hint: InternedUse())
       finding = finding ?? sessionFinding  // one alert per event: the token-level one is the stronger
     }
     return finding
   }
 
-  /// `strings` is the engine's table, which the baseline's strings are numbers in.
-  private func check(_ baseline: inout NetworkBaseline, _ strings: inout StringInterner, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent, address: IPAddress?) -> Finding? {
+  /// `strings` is the engine's table, which the baseline's strings are numbers in; `hint`, the
+  /// numbers a new baseline's first use probably shares.
+  private func check(
+    _ baseline: inout NetworkBaseline, _ strings: inout StringInterner, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent,
+    address: IPAddress?, hint: InternedUse
+  ) -> Finding? {
     if baseline.isEmpty {
-      baseline.setFirst(event, strings: &strings)
+      baseline.setFirst(event, strings: &strings, like: hint)
       baseline.add(address: address, asn: event.asn, country: event.country, limit: maxBaseline, strings: &strings)
       baseline.lastInsideUse = event.time
       return nil

@@ -184,7 +184,11 @@ public struct Engine {
     let isUse = context.isUse
     // In place (`context.token!.x = …`): copying a record out and back retains every field.
     if context.token != nil {
-      if let user = event.user { context.strings.update(&context.token!.user, to: user) }
+      if let user = event.user {
+        // A new token's user is nearly always its session's: that number, after one comparison.
+        if context.token!.user.isNone, let hint = context.session?.user { context.token!.user = hint }
+        context.strings.update(&context.token!.user, to: user)
+      }
       if let session = event.session { context.strings.update(&context.token!.session, to: session) }
       if let task = event.task { context.strings.update(&context.token!.task, to: task) }
       if (event.kind == .signIn || event.kind == .tokenIssued) && event.outcome != .failure { context.token!.issued = true }

@@ -44,12 +44,21 @@ public struct NetworkBaseline: Sendable {
   }
 
   public mutating func setFirst(_ event: NormalizedEvent, strings: inout StringInterner) {
+    setFirst(event, strings: &strings, like: InternedUse())
+  }
+
+  /// `setFirst`, taking each string's number from `hint` (another baseline's first use, such as
+  /// the token's session's) where it is the same string.
+  mutating func setFirst(_ event: NormalizedEvent, strings: inout StringInterner, like hint: InternedUse) {
     // Field by field: an initializer taking the event would copy all of it.
     firstUse = InternedUse(
-      time: OptionalEventTime(event.time), ip: strings.intern(event.ip), country: strings.intern(event.country),
-      city: strings.intern(event.city), userAgent: strings.intern(event.userAgent), device: strings.intern(event.device),
-      asn: event.asn ?? 0, hasASN: event.asn != nil)
+      time: OptionalEventTime(event.time), ip: strings.intern(event.ip, like: hint.ip), country: strings.intern(event.country, like: hint.country),
+      city: strings.intern(event.city, like: hint.city), userAgent: strings.intern(event.userAgent, like: hint.userAgent),
+      device: strings.intern(event.device, like: hint.device), asn: event.asn ?? 0, hasASN: event.asn != nil)
   }
+
+  /// The first use's numbers (a hint for `setFirst`); none before it.
+  var firstUseNumbers: InternedUse { firstUse }
 
   public func contains(address: IPAddress?, asn: UInt32?, country: String?, strings: StringInterner) -> Bool {
     var networkKnown = true

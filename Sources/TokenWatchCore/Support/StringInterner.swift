@@ -109,6 +109,18 @@ public struct StringInterner: Sendable {
     return intern(string)
   }
 
+  /// The number of `string`, taking `hint` when it is that string's (one comparison, usually of
+  /// addresses) and interning otherwise: a new token's first use nearly always repeats its
+  /// session's, whose numbers are at hand.
+  public mutating func intern(_ string: String?, like hint: InternedString) -> InternedString {
+    guard let string else { return .none }
+    if !hint.isNone, ExactString.identical(strings[Int(hint.raw) - 1], string) {
+      adopt(string, as: hint.raw)
+      return hint
+    }
+    return intern(string)
+  }
+
   /// Points `id` at `string`, interning only when it changes (the common case, a record seeing
   /// the same user again, is one comparison instead of a hash lookup).
   public mutating func update(_ id: inout InternedString, to string: String?) {

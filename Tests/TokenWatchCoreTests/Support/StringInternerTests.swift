@@ -45,6 +45,22 @@ import Testing
     #expect(strings.count == 1)
   }
 
+  /// A hint is taken only when it is the string's own number; any other hint (another string's,
+  /// none) gives what interning gives.
+  @Test func aHintIsTakenOnlyForItsOwnString() {
+    var strings = StringInterner()
+    let seattle = strings.intern("Seattle")
+    let agent = strings.intern("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/131.0")
+    #expect(strings.intern("Seattle", like: seattle) == seattle)
+    #expect(strings.intern(String(decoding: Array("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/131.0".utf8), as: UTF8.self), like: agent) == agent)
+    #expect(strings.intern("Seattle", like: agent) == seattle)
+    let boston = strings.intern("Boston", like: seattle)
+    #expect(boston != seattle && strings[boston] == "Boston")
+    #expect(strings.intern("Boston", like: .none) == boston)
+    #expect(strings.intern(nil, like: seattle) == .none)
+    #expect(strings.count == 3)
+  }
+
   @Test func updateInternsOnlyWhenTheStringChanges() {
     var strings = StringInterner()
     var id = InternedString.none
