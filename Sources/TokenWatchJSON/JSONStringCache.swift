@@ -22,7 +22,7 @@ public final class JSONStringCache: @unchecked Sendable {
   static let maxLength = 256
   /// For the cache a decoding thread reads every line through: 65,536 slots (1.5 MiB), enough
   /// for the ids of tens of thousands of users. With 4,096, the 12,000 ids of 3,000 users pushed
-  /// each other out before they came back, and replaying their sign-ins took 15% longer.
+  /// each other out before they came back, and replaying their sign-ins took 10–15% longer.
   public static let threadSlotBits = 16
   /// For a cache that reads little (one input's first lines, a test's documents).
   public static let smallSlotBits = 12
