@@ -40,10 +40,10 @@ public final class FrameDecoder: @unchecked Sendable {
     switch frame.payload {
     case .line(let bytes):
       rawBytes = bytes.count
-      decoder.decodeLine(bytes[...], source: frame.origin, line: frame.line) { events.append(DecodedEvent(event: $0, tieBreak: $1)) }
+      decoder.decodeLine(bytes[...], source: frame.origin, line: frame.line) { Self.append($0, $1, to: &events) }
     case .unterminated(let bytes):
       rawBytes = bytes.count
-      decoder.decodeLine(bytes[...], source: frame.origin, line: frame.line, unterminated: true) { events.append(DecodedEvent(event: $0, tieBreak: $1)) }
+      decoder.decodeLine(bytes[...], source: frame.origin, line: frame.line, unterminated: true) { Self.append($0, $1, to: &events) }
     case .oversized(let bytes):
       decoder.reportOversized(frame.origin, line: frame.line, bytes: bytes, limit: maxLineBytes)
     case .problem(let code, let message):
@@ -53,5 +53,11 @@ public final class FrameDecoder: @unchecked Sendable {
     }
     let decoded = DecodedFrame(events: events, stats: reporter.stats, diagnostics: reporter.captured, rawBytes: rawBytes)
     return Frame(source: frame.source, origin: frame.origin, line: frame.line, payload: .decoded(decoded))
+  }
+
+  /// Keys are hashed here, on the thread that read the line, as a replay's decode threads do.
+  private static func append(_ event: consuming NormalizedEvent, _ tieBreak: UInt64, to events: inout [DecodedEvent]) {
+    events.append(DecodedEvent(event: event, tieBreak: tieBreak))
+    events[events.count - 1].event.hashKeys()
   }
 }
