@@ -5,13 +5,14 @@
 /// made earlier is a comparison and a retain, and the copies share one allocation downstream.
 ///
 /// Direct-mapped: a string's length and three of its 8-byte words choose one slot, so the cache
-/// never holds more than `slotCount` strings of at most `maxLength` bytes. The slots must outnumber
-/// the strings that repeat between two sightings of one of them: a tenant's users each bring an
-/// id, a login name, a session and a device, and a user signs in again only after hundreds of
-/// others have, so a cache that every line of an input goes through has `threadSlotBits`. A hit is confirmed
-/// byte for byte, so a collision costs a miss, never a wrong string. A string is kept only when
-/// its slot saw the same fingerprint last time: ids that never repeat (record ids, most token
-/// ids) then neither push out the strings that do nor get freed here instead of downstream.
+/// never holds more than `slotCount` strings of at most `maxLength` bytes. The slots must
+/// outnumber the strings that repeat between two sightings of one of them: a tenant's users each
+/// bring an id, a login name, a session and a device, and a user signs in again only after
+/// hundreds of others have, so a cache that every line of an input goes through has
+/// `threadSlotBits`. A hit is confirmed byte for byte, so a collision costs a miss, never a
+/// wrong string. A string is kept only when its slot saw the same fingerprint last time: ids
+/// that never repeat (record ids, most token ids) then neither push out the strings that do nor
+/// get freed here instead of downstream.
 ///
 /// Not thread-safe: a cache belongs to one decoder, which attaches it to the document it reuses
 /// (`JSONDocument.stringCache`) and is used by one thread at a time.
@@ -38,10 +39,11 @@ public final class JSONStringCache: @unchecked Sendable {
   public init(slotBits: Int = smallSlotBits) {
     precondition((4...24).contains(slotBits), "slot bits out of range")
     self.slotBits = slotBits
-    slots = .allocate(capacity: 1 << slotBits)
-    slots.initialize(repeating: nil, count: 1 << slotBits)
-    lastMiss = .allocate(capacity: 1 << slotBits)
-    lastMiss.initialize(repeating: 0, count: 1 << slotBits)
+    let count = 1 << slotBits
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil, count: count)
+    lastMiss = .allocate(capacity: count)
+    lastMiss.initialize(repeating: 0, count: count)
   }
 
   deinit {

@@ -44,7 +44,7 @@ public final class ReplayDetector: Detector {
     var finding: Finding?
     if checksTokens, let tokenID = event.token, context.token != nil {
       // A new token's first use nearly always repeats its session's: its strings' numbers.
-      let hint = context.session?.baseline.firstUseNumbers ?? InternedUse()
+      let hint = context.session?.baseline.firstUse ?? InternedUse()
       finding = check(&context.token!.baseline, &context.strings, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: address, hint: hint)
     }
     if checksSessions, let sessionID = event.session, context.session != nil {

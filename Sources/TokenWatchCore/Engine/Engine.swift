@@ -186,8 +186,8 @@ public struct Engine {
     if context.token != nil {
       if let user = event.user {
         // A new token's user is nearly always its session's: that number, after one comparison.
-        if context.token!.user.isNone, let hint = context.session?.user { context.token!.user = hint }
-        context.strings.update(&context.token!.user, to: user)
+        let known = context.token!.user
+        context.token!.user = context.strings.intern(user, like: known.isNone ? context.session?.user ?? .none : known)
       }
       if let session = event.session { context.strings.update(&context.token!.session, to: session) }
       if let task = event.task { context.strings.update(&context.token!.task, to: task) }

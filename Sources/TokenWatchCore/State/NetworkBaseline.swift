@@ -17,7 +17,7 @@ public struct NetworkBaseline: Sendable {
   /// The last use from outside it.
   @CompactEventTime public var lastOutsideUse: EventTime? = nil
   /// The first use; its time is `.none` until there is one.
-  private var firstUse = InternedUse()
+  private(set) var firstUse = InternedUse()
   private var country0 = InternedString.none
 
   public init() {}
@@ -43,22 +43,15 @@ public struct NetworkBaseline: Sendable {
     !firstUse.device.isNone && strings[firstUse.device] == device
   }
 
-  public mutating func setFirst(_ event: NormalizedEvent, strings: inout StringInterner) {
-    setFirst(event, strings: &strings, like: InternedUse())
-  }
-
-  /// `setFirst`, taking each string's number from `hint` (another baseline's first use, such as
-  /// the token's session's) where it is the same string.
-  mutating func setFirst(_ event: NormalizedEvent, strings: inout StringInterner, like hint: InternedUse) {
+  /// Records `event` as the first use, taking each string's number from `hint` (another
+  /// baseline's first use, such as the token's session's) where it is the same string.
+  mutating func setFirst(_ event: NormalizedEvent, strings: inout StringInterner, like hint: InternedUse = InternedUse()) {
     // Field by field: an initializer taking the event would copy all of it.
     firstUse = InternedUse(
       time: OptionalEventTime(event.time), ip: strings.intern(event.ip, like: hint.ip), country: strings.intern(event.country, like: hint.country),
       city: strings.intern(event.city, like: hint.city), userAgent: strings.intern(event.userAgent, like: hint.userAgent),
       device: strings.intern(event.device, like: hint.device), asn: event.asn ?? 0, hasASN: event.asn != nil)
   }
-
-  /// The first use's numbers (a hint for `setFirst`); none before it.
-  var firstUseNumbers: InternedUse { firstUse }
 
   public func contains(address: IPAddress?, asn: UInt32?, country: String?, strings: StringInterner) -> Bool {
     var networkKnown = true

@@ -110,8 +110,8 @@ public struct StringInterner: Sendable {
   }
 
   /// The number of `string`, taking `hint` when it is that string's (one comparison, usually of
-  /// addresses) and interning otherwise: a new token's first use nearly always repeats its
-  /// session's, whose numbers are at hand.
+  /// addresses) and interning otherwise: a record seeing the same user again, or a new token's
+  /// first use repeating its session's, costs no hash lookup.
   public mutating func intern(_ string: String?, like hint: InternedString) -> InternedString {
     guard let string else { return .none }
     if !hint.isNone, ExactString.identical(strings[Int(hint.raw) - 1], string) {
@@ -121,19 +121,8 @@ public struct StringInterner: Sendable {
     return intern(string)
   }
 
-  /// Points `id` at `string`, interning only when it changes (the common case, a record seeing
-  /// the same user again, is one comparison instead of a hash lookup).
-  public mutating func update(_ id: inout InternedString, to string: String?) {
-    guard let string else {
-      id = .none
-      return
-    }
-    if id.isNone || !ExactString.identical(strings[Int(id.raw) - 1], string) {
-      id = intern(string)
-    } else {
-      adopt(string, as: id.raw)
-    }
-  }
+  /// Points `id` at `string`, interning only when it changes.
+  public mutating func update(_ id: inout InternedString, to string: String?) { id = intern(string, like: id) }
 
   /// The string `id` stands for; nil for `.none`.
   public subscript(id: InternedString) -> String? {

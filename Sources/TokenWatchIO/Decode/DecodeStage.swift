@@ -92,9 +92,8 @@ final class DecodeStage: @unchecked Sendable {
   private var wanted: [Bool]
   private var threads: [pthread_t] = []
   private var running = 0
-  /// Workers that have begun: the first leads, the rest help (`helpersJoinBelow`).
-  private var workersBegun = 0
-  /// Batches each worker began, in the order the workers began (for tests).
+  /// Batches each worker began, one entry per worker in the order they began: the first leads,
+  /// the rest help (`helpersJoinBelow`).
   private var batchesBegun: [Int] = []
 
   /// Set (under the lock, too) to make workers finish their batch early and exit.
@@ -227,9 +226,8 @@ final class DecodeStage: @unchecked Sendable {
     // they keep, so nothing refers to it once a batch is decoded.
     var lines = ReadAheadLines()
     lock.lock()
-    let helping = workersBegun > 0
-    let worker = workersBegun
-    workersBegun += 1
+    let worker = batchesBegun.count
+    let helping = worker > 0
     batchesBegun.append(0)
     while !stopping.load(ordering: .relaxed) {
       guard let input = pickLocked(helping: helping) else {
