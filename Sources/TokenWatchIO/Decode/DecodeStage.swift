@@ -80,7 +80,9 @@ final class DecodeStage: @unchecked Sendable {
   private var done: [Bool]
   /// Nothing more to read from this input (its last batch may still be in the making).
   private var readEnded: [Bool]
-  /// Batches of this input being made, and of all inputs.
+  /// Batches of this input begun and not yet queued, and of all inputs: being made, or made
+  /// ahead of an earlier one still in the making. Those count against the limits too, or one
+  /// slow batch would let the other workers run ahead without bound.
   private var inProgress: [Int]
   private var inProgressTotal = 0
   /// The place in its input of the next batch begun, and of the next batch to queue.
@@ -167,7 +169,7 @@ final class DecodeStage: @unchecked Sendable {
     return batch
   }
 
-  /// Batches each worker has begun, the lead's first, and batches queued and being made.
+  /// Batches each worker has begun (the lead's first), batches queued, and batches begun and not yet queued.
   var workload: (begun: [Int], queued: Int, inProgress: Int) {
     lock.lock()
     defer { lock.unlock() }
@@ -262,8 +264,6 @@ final class DecodeStage: @unchecked Sendable {
       lock.lock()
       if !readsAhead { busy[input] = false }  // else let go before decoding, and maybe taken again
       if batch.ended { readEnded[input] = true }
-      inProgress[input] -= 1
-      inProgressTotal -= 1
       queueInOrder(batch, input: input, place: place)
     }
     running -= 1
@@ -278,6 +278,8 @@ final class DecodeStage: @unchecked Sendable {
     finishedEarly[input][place] = batch
     while let next = finishedEarly[input].removeValue(forKey: nextQueued[input]) {
       nextQueued[input] += 1
+      inProgress[input] -= 1
+      inProgressTotal -= 1
       if done[input] { continue }
       if !next.isEmpty {
         queues[input].append(next)
