@@ -1,13 +1,13 @@
 /// Puts events back into event-time order when they arrive up to `maxDelay` out of order.
 ///
 /// Items wait until the watermark — the newest time seen minus `maxDelay` — passes them. The
-/// heap holds only (time, tie-break, slot); items stay put in a `SlotPool`, so sifting moves 24
-/// bytes rather than whole events. Keys that arrive in order (most of them: logs are written
-/// roughly in time order) skip the heap: they queue in `run`, already sorted, and the smaller of
-/// the run's first key and the heap's top comes out next. The tie-break is a hash of the raw
-/// record, so two events with the same timestamp come out in the same order whatever order they
-/// arrived in. An item older than the watermark when it arrives is late: it is released at once,
-/// flagged.
+/// heap holds (time, tie-break, item), and an item is a small handle (replay's `ParkedEvent`,
+/// watch's `QueuedEvent` reference), so sifting moves 32 bytes rather than whole events. Keys
+/// that arrive in order (most of them: logs are written roughly in time order) skip the heap:
+/// they queue in `run`, already sorted, and the smaller of the run's first key and the heap's
+/// top comes out next. The tie-break is a hash of the raw record, so two events with the same
+/// timestamp come out in the same order whatever order they arrived in. An item older than the
+/// watermark when it arrives is late: it is released at once, flagged.
 public struct ReorderBuffer<Item> {
   /// About 470 bytes an event in memory, so the default window holds at most ~470 MB.
   public static var defaultMaxItems: Int { 1_000_000 }
@@ -22,14 +22,13 @@ public struct ReorderBuffer<Item> {
   struct Key {
     var time: EventTime
     var tieBreak: UInt64
-    var slot: Int32
+    var item: Item
   }
 
   var heap: [Key] = []
   /// Keys in order, each not before the one ahead of it; the first is `run[runHead]`.
   var run: [Key] = []
   var runHead = 0
-  var items = SlotPool<Item>()
   public let maxDelay: Duration
   /// At most this many items wait; beyond it the oldest is released before the watermark passes
   /// it, so memory stays bounded whatever the input (say a million events with one timestamp).
@@ -50,15 +49,20 @@ public struct ReorderBuffer<Item> {
   public var watermark: EventTime { newest - maxDelay }
   public var count: Int { heap.count + run.count - runHead }
 
+  /// Whether an item of this time would be late: older than what may still be put in order.
+  public func isLate(_ time: EventTime) -> Bool {
+    newest != .distantPast && time < max(watermark, releasedUpTo)
+  }
+
   /// Adds an item; appends to `released` every item whose time the watermark has now passed.
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, into released: inout [Entry]) {
-    if newest != .distantPast, time < max(watermark, releasedUpTo) {
+    if isLate(time) {
       lateCount += 1
       released.append(Entry(time: time, tieBreak: tieBreak, item: item, late: true))
       return
     }
     if time > newest { newest = time }
-    insert(Key(time: time, tieBreak: tieBreak, slot: items.insert(item)))
+    insert(Key(time: time, tieBreak: tieBreak, item: item))
     while let top = peekMin(), top.time <= watermark {
       released.append(removeMin())
     }
@@ -118,7 +122,7 @@ public struct ReorderBuffer<Item> {
 
   private mutating func removeMin() -> Entry {
     let top = nextIsInRun! ? removeRunFirst() : removeHeapMin()
-    return Entry(time: top.time, tieBreak: top.tieBreak, item: items.remove(top.slot), late: false)
+    return Entry(time: top.time, tieBreak: top.tieBreak, item: top.item, late: false)
   }
 
   private mutating func removeRunFirst() -> Key {

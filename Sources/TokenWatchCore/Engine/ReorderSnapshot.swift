@@ -34,7 +34,7 @@ extension ReorderBuffer {
   /// The buffer's state; `event` extracts the event from an item.
   public func snapshot(_ event: (Item) -> NormalizedEvent) -> ReorderSnapshot {
     let pending = (heap + run[runHead...]).sorted { ($0.time, $0.tieBreak) < ($1.time, $1.tieBreak) }.map { key in
-      ReorderSnapshot.PendingEntry(time: key.time, tieBreak: key.tieBreak, event: event(items[key.slot]))
+      ReorderSnapshot.PendingEntry(time: key.time, tieBreak: key.tieBreak, event: event(key.item))
     }
     return ReorderSnapshot(newest: newest, releasedUpTo: releasedUpTo, lateCount: lateCount, pending: pending)
   }
@@ -46,14 +46,13 @@ extension ReorderBuffer {
     heap = []
     run = []
     runHead = 0
-    items = SlotPool()
     newest = snapshot.newest
     releasedUpTo = snapshot.releasedUpTo
     lateCount = snapshot.lateCount
     let ordered = snapshot.pending.sorted { ($0.time, $0.tieBreak) < ($1.time, $1.tieBreak) }
     run.reserveCapacity(ordered.count)
     for entry in ordered {
-      insert(Key(time: entry.time, tieBreak: entry.tieBreak, slot: items.insert(item(entry.event))))
+      insert(Key(time: entry.time, tieBreak: entry.tieBreak, item: item(entry.event)))
     }
   }
 }

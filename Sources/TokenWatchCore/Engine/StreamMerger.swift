@@ -13,7 +13,6 @@ public struct StreamMerger<Item> {
   private var finished: [Bool]
   private var late: [Entry] = []
   private var lateStart = 0
-  private var scratch: [Entry] = []
 
   /// `maxItems` bounds the events waiting in all inputs together.
   public init(inputs: Int, maxDelay: Duration, maxItems: Int = ReorderBuffer<Item>.defaultMaxItems) {
@@ -29,13 +28,14 @@ public struct StreamMerger<Item> {
   public private(set) var overflowCount = 0
 
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, input: Int) {
-    scratch.removeAll(keepingCapacity: true)
-    let overflowBefore = buffers[input].overflowCount
-    buffers[input].push(item, time: time, tieBreak: tieBreak, into: &scratch)
-    overflowCount += buffers[input].overflowCount - overflowBefore
-    for entry in scratch {
-      if entry.late { late.append(entry) } else { ready[input].append(entry) }
+    // Straight into the queue it belongs in: a late item is released alone, at once.
+    if buffers[input].isLate(time) {
+      buffers[input].push(item, time: time, tieBreak: tieBreak, into: &late)
+      return
     }
+    let overflowBefore = buffers[input].overflowCount
+    buffers[input].push(item, time: time, tieBreak: tieBreak, into: &ready[input])
+    overflowCount += buffers[input].overflowCount - overflowBefore
   }
 
   /// Releases everything buffered in `input` without closing it (its stream went idle).
@@ -63,6 +63,8 @@ public struct StreamMerger<Item> {
       if lateStart == late.count { late.removeAll(keepingCapacity: true); lateStart = 0 }
       return entry
     }
+    // One input (most replays) has nothing to merge: its queue, in order.
+    if ready.count == 1 { return readyStart[0] < ready[0].count ? takeReady(0) : nil }
     guard starvedInput == nil else { return nil }
     var best: Int?
     for i in ready.indices where readyStart[i] < ready[i].count {
@@ -72,6 +74,10 @@ public struct StreamMerger<Item> {
       if candidate.time < current.time || (candidate.time == current.time && candidate.tieBreak < current.tieBreak) { best = i }
     }
     guard let i = best else { return nil }
+    return takeReady(i)
+  }
+
+  private mutating func takeReady(_ i: Int) -> Entry {
     let entry = ready[i][readyStart[i]]
     readyStart[i] += 1
     if readyStart[i] == ready[i].count {
