@@ -5,7 +5,7 @@
 /// release a deallocation, on every event (about 580 instructions), and every move of it was an
 /// atomic retain.
 public struct ParkedEvents {
-  private var events = SlotPool<NormalizedEvent>()
+  private let events = SlotPool<NormalizedEvent>()
 
   public init() {}
 

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct SlotPoolTests {
   @Test func eachSlotGivesBackItsOwnValueInAnyOrder() {
-    var pool = SlotPool<String>()
+    let pool = SlotPool<String>()
     let slots = (0..<6).map { pool.insert("value \($0)") }
     #expect(Set(slots).count == 6)
     #expect(pool.count == 6)
@@ -17,7 +17,7 @@ import Testing
   }
 
   @Test func theSlotFreedLastIsReusedFirst() {
-    var pool = SlotPool<Int>()
+    let pool = SlotPool<Int>()
     let a = pool.insert(1)
     let b = pool.insert(2)
     _ = pool.insert(3)
@@ -30,7 +30,7 @@ import Testing
   }
 
   @Test func aPoolFilledAndEmptiedInTurnStaysAsLargeAsTheMostItHeld() {
-    var pool = SlotPool<[UInt8]>()
+    let pool = SlotPool<[UInt8]>()
     var held: [(slot: Int32, value: [UInt8])] = []
     var most = 0
     // 10,000 values through the pool (more than a page, 4,096 slots, would hold), at most 40 at once.
