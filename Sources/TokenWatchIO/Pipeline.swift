@@ -192,16 +192,19 @@ public final class Pipeline {
     reporter.warning(source, line, nil, "TW210", "reorder window full (\(options.maxBufferedEvents) events within the max delay \(options.maxDelay)): the oldest are released early, and events older than them count as late; raise --max-buffered or lower --max-delay")
   }
 
-  private func process(_ event: consuming NormalizedEvent, late: Bool, source: String, line: Int) {
+  /// `source` is only read for a late event's warning: an input's name is not retained per event.
+  private func process(_ event: consuming NormalizedEvent, late: Bool, source: @autoclosure () -> String, line: Int) {
     if late {
       let lag = newestSeen - event.time
-      reporter.warning(source, line, nil, "TW206", "late event at \(event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
+      reporter.warning(source(), line, nil, "TW206", "late event at \(event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
     } else if (lastEventTime ?? .distantPast) < event.time {
       lastEventTime = event.time
     }
     engine.process(event, late: late, into: &records)
-    write(records)
-    records.removeAll(keepingCapacity: true)
+    if !records.isEmpty {
+      write(records)
+      records.removeAll(keepingCapacity: true)
+    }
     processed += 1
     // The clock is read only every 16k events: progress must cost nothing on the hot path.
     if let interval = options.progressSeconds, processed & 0x3FFF == 0 {
