@@ -48,4 +48,24 @@ import Testing
     for (slot, expected) in held { #expect(pool.remove(slot) == expected) }
     #expect(pool.count == 0)
   }
+
+  @Test func valuesStillHeldAreReleasedWithThePoolAndTakenOnesAreNot() {
+    final class Box {}
+    weak var held: Box?
+    weak var taken: Box?
+    var kept: Box?
+    do {
+      let pool = SlotPool<Box>()
+      let a = Box()
+      let b = Box()
+      (held, taken) = (a, b)
+      _ = pool.insert(a)
+      kept = pool.remove(pool.insert(b))
+      // Slots beyond the first page hold values too.
+      for _ in 0..<5_000 { _ = pool.insert(Box()) }
+      #expect(pool.count == 5_001)
+    }
+    #expect(held == nil)  // destroyed with the pool (raw pages are not destroyed by themselves)
+    #expect(taken != nil && kept === taken)  // moved out, not destroyed twice
+  }
 }
