@@ -12,6 +12,10 @@ public final class IssuerDetector: Detector {
   let learning: Duration
   /// Per domain: the configured patterns as written (for evidence) and compiled (for matching).
   let expected: StringTable<(written: [String], patterns: [IssuerPattern])>
+  /// The last domain looked up in `expected` and what it found. Consecutive sign-ins nearly
+  /// always share a domain, in the domain store's own string, so one comparison of storage
+  /// replaces hashing the domain and probing the table on every sign-in.
+  private var lastLookup: (domain: String, found: (written: [String], patterns: [IssuerPattern])?)?
 
   public init(rule: CompiledRule, ruleSet: RuleSet) {
     self.rule = rule
@@ -32,14 +36,14 @@ public final class IssuerDetector: Detector {
     // "type" or "type/name", as learned and shown; built only when needed (interpolating on
     // every sign-in cost more than the rest of the detector).
     var key: String { name.isEmpty ? type : type + "/" + name }
-    let subject = FindingSubject.user(context.event.user ?? context.event.upn ?? domain)
+    var subject: FindingSubject { .user(context.event.user ?? context.event.upn ?? domain) }
     // Taken, not copied: the record is unique while we hold it, so appending copies nothing.
     var record = context.domain.take()!
     defer { context.domain = record }
     if record.firstSeen == nil { record.firstSeen = time }
 
     // Decide first, describe after: evidence is built only for the rare event that fires.
-    if let (accepted, patterns) = expected[domain] {
+    if let (accepted, patterns) = expectedIssuers(of: domain) {
       guard !patterns.contains(where: { $0.matches(type: type, name: name) }) else { return nil }
       var evidence = describe(domain: domain, type: type, name: name)
       evidence.add("reason", "unexpected")
@@ -62,6 +66,13 @@ public final class IssuerDetector: Detector {
     return Finding(
       severity: rule.severity, subject: subject,
       summary: "token issued by \(key), never seen for \(domain) since \(record.firstSeen!.rfc3339)", evidence: evidence)
+  }
+
+  private func expectedIssuers(of domain: String) -> (written: [String], patterns: [IssuerPattern])? {
+    if let last = lastLookup, ExactString.sameStorage(last.domain, domain) { return last.found }
+    let found = expected[domain]
+    lastLookup = (domain, found)
+    return found
   }
 
   /// Whether a learned issuer is the one `key` spells: "type", or "type/name" when there is a name.

@@ -21,6 +21,22 @@ import Testing
     ]).isEmpty)
   }
 
+  /// The detector remembers the last domain it looked up: domains that take turns are each still
+  /// held to their own expected issuers, and a domain with none is learned, not judged.
+  @Test func domainsTakingTurnsAreEachCheckedAgainstTheirOwnIssuers() {
+    let found = alerts([issuer], [
+      event("2026-03-02T09:00:00Z", .signIn, user: "u1", upn: "a@contoso.example", issuerType: "AzureAD"),
+      event("2026-03-02T09:01:00Z", .signIn, user: "u2", upn: "b@cloudonly.example", issuerType: "ADFederationServices", issuer: "sts.contoso.example"),
+      event("2026-03-02T09:02:00Z", .signIn, user: "u3", upn: "c@contoso.example", issuerType: "ADFederationServices", issuer: "sts.contoso.example"),
+      event("2026-03-02T09:03:00Z", .signIn, user: "u4", upn: "d@cloudonly.example", issuerType: "AzureAD"),
+      event("2026-03-02T09:04:00Z", .signIn, user: "u5", upn: "e@fabrikam.example", issuerType: "SAML2", issuer: "idp.partner.example"),
+      event("2026-03-02T09:05:00Z", .signIn, user: "u6", upn: "f@contoso.example", issuerType: "ADFederationServices", issuer: "sts.evil.example"),
+      event("2026-03-02T09:06:00Z", .signIn, user: "u7", upn: "g@fabrikam.example", issuerType: "ADFederationServices", issuer: "sts.contoso.example"),
+    ])
+    #expect(found.map(\.user) == ["u2", "u6"])
+    #expect(found.allSatisfy { $0.evidence("reason") == .string("unexpected") })
+  }
+
   /// The domain the engine finds a sign-in's issuer record by: `withDomainBytes`, then
   /// `makeDomain`, as `Engine.checkOutDomain` makes a domain new to the store.
   func userDomain(_ upn: String?) -> String? {
