@@ -69,13 +69,23 @@
     nodes[index].next = Int32(truncatingIfNeeded: nodeCount)
   }
 
-  private mutating func parseLiteral(_ word: StaticString, kind: JSONDocument.Kind, flag: Bool) throws(JSONError) {
+  @usableFromInline mutating func parseLiteral(_ word: StaticString, kind: JSONDocument.Kind, flag: Bool) throws(JSONError) {
     let start = position
     let count = word.utf8CodeUnitCount
     guard input.count - position >= count else {
       throw JSONError(offset: position, reason: "invalid literal, expected \(word)")
     }
     let base = word.utf8Start
+    // `true`, `null` and `fals`+`e` as one 4-byte compare; the byte loop below finds where a
+    // wrong literal goes wrong.
+    if count >= 4,
+      UnsafeRawPointer(input.baseAddress! + position).loadUnaligned(as: UInt32.self) == UnsafeRawPointer(base).loadUnaligned(as: UInt32.self),
+      count == 4 || input[position + 4] == base[4]
+    {
+      position += count
+      _ = append(kind, flag: flag, start: start, end: position)
+      return
+    }
     for i in 0..<count where input[position + i] != base[i] {
       throw JSONError(offset: position + i, reason: "invalid literal, expected \(word)")
     }
@@ -83,7 +93,7 @@
     _ = append(kind, flag: flag, start: start, end: position)
   }
 
-  @inline(__always) private mutating func parseNumber() throws(JSONError) {
+  @usableFromInline @inline(__always) mutating func parseNumber() throws(JSONError) {
     let start = position
     if input[position] == UInt8(ascii: "-") { position += 1 }
     guard position < input.count, isDigit(input[position]) else {

@@ -119,13 +119,17 @@ public struct JSONSkimmer {
     case .string:
       guard let string = try? parser.scanString() else { return nil }
       return .string(start: string.start, end: string.end, escaped: string.escaped)
-    case .number, .bool, .null:
-      guard (try? parser.parseValue(depth: 0)) != nil else { return nil }
-      switch kind {
-      case .number: return .number(start: start, end: parser.position)
-      case .null: return .null
-      default: return .bool(input[start] == UInt8(ascii: "t"))
-      }
+    // Straight to the scanner for the kind `peek` saw, without `parseValue`'s second dispatch.
+    case .number:
+      guard (try? parser.parseNumber()) != nil else { return nil }
+      return .number(start: start, end: parser.position)
+    case .bool:
+      let flag = input[start] == UInt8(ascii: "t")
+      guard (try? parser.parseLiteral(flag ? "true" : "false", kind: .bool, flag: flag)) != nil else { return nil }
+      return .bool(flag)
+    case .null:
+      guard (try? parser.parseLiteral("null", kind: .null, flag: false)) != nil else { return nil }
+      return .null
     }
   }
 

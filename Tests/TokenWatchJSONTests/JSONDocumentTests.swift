@@ -70,6 +70,14 @@ import Testing
     ("\"\\udc00\"", 1, "lone low surrogate in \\u escape"),
     ("\"a\u{01}\"", 2, "unescaped control character byte 0x1 in string"),
     ("tru", 0, "invalid literal, expected true"),
+    // Literals are compared four bytes at once first; a wrong one still names its first bad byte.
+    ("[fals]", 5, "invalid literal, expected false"),
+    ("[falsE]", 5, "invalid literal, expected false"),
+    ("[fAlse]", 2, "invalid literal, expected false"),
+    ("nulL", 3, "invalid literal, expected null"),
+    ("[trux]", 4, "invalid literal, expected true"),
+    ("[tr", 1, "invalid literal, expected true"),
+    ("[true1]", 5, "unexpected '1' in array, expected ',' or ']'"),
     ("{} x", 3, "unexpected 'x' after the JSON value"),
   ])
   func errorsCarryTheirOffset(_ text: String, _ offset: Int, _ reason: String) {

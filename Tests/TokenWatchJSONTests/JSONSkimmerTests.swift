@@ -100,6 +100,9 @@ import Testing
     "", " ", "{", "}", "{}", "[]", "[,]", "{,}", "[1,]", #"{"a":1,}"#, #"{"a"}"#, #"{"a":}"#, #"{"a" 1}"#, #"{1:2}"#,
     #"{"a":1 "b":2}"#, "[1 2]", " {\"a\" : [ 1 , { } , [ ] ] } ", "nul", "tru", "-", "01", "1.", "1e", "\"\\x\"", "\"\\u12\"",
     "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\u{0001}\"", "{}x", "[] []", "\"abc",
+    // Literals, which the skimmer reads without `parseValue` and compares four bytes at once.
+    "true", "false", "null", "[true,false,null]", #"{"a":true,"b":false,"c":null}"#, "fals", "falsE", "[fals]",
+    "nulL", "trUe", "[tru]", "true1", #"{"a":nul}"#, "-0", "[-]", "1e+", "[0.5e-3,-12,7]",
   ])
   func agreesOnEdgeCases(_ text: String) {
     _ = expectAgreement(Array(text.utf8))
