@@ -47,7 +47,9 @@ extension String: StoreKey {
 public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   struct Slot {
     var key: Key
-    var record: Record
+    /// Nil only while checked out (`take` to `put`) and in a free slot. Free: a record type holds
+    /// references, so the optional takes no more room.
+    var record: Record?
     var lastSeen: EventTime
     var newer: Int32  // towards the most recently seen; `freeSlotMark` in a free slot
     var older: Int32
@@ -122,15 +124,15 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   public func key(at slot: Int) -> Key { slots[slot].key }
 
   public subscript(slot: Int) -> Record {
-    _read { yield slots[slot].record }
-    _modify { yield &slots[slot].record }
+    _read { yield slots[slot].record! }
+    _modify { yield &slots[slot].record! }
   }
 
-  /// Takes the record out of its slot (leaving a fresh one) so the caller can mutate it without
-  /// copy-on-write copies of its arrays; `put` returns it.
+  /// Takes the record out of its slot so the caller can mutate it without copy-on-write copies
+  /// of its arrays; `put` returns it. The slot is left empty: leaving a fresh record there made
+  /// one and destroyed it for every store an event touched (five releases of empty arrays each).
   public mutating func take(_ slot: Int) -> Record {
-    var record = Record()
-    swap(&record, &slots[slot].record)
+    guard let record = slots[slot].record.take() else { preconditionFailure("record \(slot) taken twice") }
     return record
   }
 
@@ -157,18 +159,18 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
 
   /// Keys and records, ordered by key so that anything derived from them is deterministic.
   public func sortedEntries() -> [(key: Key, record: Record, lastSeen: EventTime)] where Key: Comparable {
-    slots.filter { $0.newer != freeSlotMark }.sorted { $0.key < $1.key }.map { ($0.key, $0.record, $0.lastSeen) }
+    slots.filter { $0.newer != freeSlotMark }.sorted { $0.key < $1.key }.map { ($0.key, $0.record!, $0.lastSeen) }
   }
 
   /// Visits every record, in no particular order (for counts, sums and marks only).
   public func forEachRecord(_ body: (Record, EventTime) -> Void) {
-    for i in 0..<slots.count where slots[i].newer != freeSlotMark { body(slots[i].record, slots[i].lastSeen) }
+    for i in 0..<slots.count where slots[i].newer != freeSlotMark { body(slots[i].record!, slots[i].lastSeen) }
   }
 
   private mutating func remove(_ i: Int32) {
     detach(i)
     index.remove(hash: slots[Int(i)].key.tableHash, slot: i)
-    slots[Int(i)].record = Record()
+    slots[Int(i)].record = nil
     slots[Int(i)].key = .vacant
     slots[Int(i)].newer = freeSlotMark
     freeSlots.append(i)
