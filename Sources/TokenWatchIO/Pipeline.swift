@@ -111,7 +111,7 @@ public final class Pipeline {
     // Decoding inline, this thread reads every input, through one cache. With decode threads,
     // each worker has its own and an input's decoder reads only its first lines (any worker may
     // run it, so inputs share none).
-    let inlineStrings = threaded ? nil : JSONStringCache(slotBits: JSONStringCache.threadSlotBits)
+    let inlineStrings = threaded ? nil : JSONStringCache.forThread()
     for path in paths {
       do {
         // Decode threads capture their diagnostics; the engine thread prints them in order.

@@ -25,6 +25,8 @@ public final class JSONStringCache: @unchecked Sendable {
   /// for the ids of tens of thousands of users. With 4,096, the 12,000 ids of 3,000 users pushed
   /// each other out before they came back, and replaying their sign-ins took 10–15% longer.
   public static let threadSlotBits = 16
+  /// A cache of `threadSlotBits`, for a thread that reads every line of its inputs through it.
+  public static func forThread() -> JSONStringCache { JSONStringCache(slotBits: threadSlotBits) }
   /// For a cache that reads little (one input's first lines, a test's documents).
   public static let smallSlotBits = 12
   let slotBits: Int

@@ -84,7 +84,7 @@ func runTrail(_ raw: [String], filter: Bool) -> Int32 {
   let registry = NormalizerRegistry(forcing: inputFormat(args.value("--input-format"), usage: usage))
   let reporter = InputReporter(strict: args.has("--strict-input"))
   var events: [(NormalizedEvent, UInt64)] = []
-  let strings = JSONStringCache(slotBits: JSONStringCache.threadSlotBits)
+  let strings = JSONStringCache.forThread()
   for path in paths {
     let source: EventSource
     do {

@@ -47,7 +47,7 @@ public struct DetectionContext {
   }
 
   /// A successful (or not known to have failed) use of a credential. The two fields are read
-  /// first: switching on `event.kind` copied the whole event (364 bytes) on every call.
+  /// first: switching on `event.kind` copied the whole event on every call.
   public var isUse: Bool {
     let (kind, outcome) = (event.kind, event.outcome)
     switch kind {

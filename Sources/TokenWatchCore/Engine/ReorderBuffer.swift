@@ -58,10 +58,20 @@ public struct ReorderBuffer<Item> {
   /// Adds an item; appends to `released` every item whose time the watermark has now passed.
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, into released: inout [Entry]) {
     if isLate(time) {
-      lateCount += 1
-      released.append(Entry(time: time, tieBreak: tieBreak, item: item, late: true))
+      released.append(releaseLate(item, time: time, tieBreak: tieBreak))
       return
     }
+    pushOnTime(item, time: time, tieBreak: tieBreak, into: &released)
+  }
+
+  /// A late item (`isLate`), counted and released at once, flagged.
+  public mutating func releaseLate(_ item: Item, time: EventTime, tieBreak: UInt64) -> Entry {
+    lateCount += 1
+    return Entry(time: time, tieBreak: tieBreak, item: item, late: true)
+  }
+
+  /// `push` for an item its caller found not late (`isLate`), so the check is made once.
+  public mutating func pushOnTime(_ item: Item, time: EventTime, tieBreak: UInt64, into released: inout [Entry]) {
     if time > newest { newest = time }
     insert(Key(time: time, tieBreak: tieBreak, item: item))
     while let top = peekMin(), top.time <= watermark {

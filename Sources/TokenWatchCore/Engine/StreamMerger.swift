@@ -30,11 +30,11 @@ public struct StreamMerger<Item> {
   public mutating func push(_ item: Item, time: EventTime, tieBreak: UInt64, input: Int) {
     // Straight into the queue it belongs in: a late item is released alone, at once.
     if buffers[input].isLate(time) {
-      buffers[input].push(item, time: time, tieBreak: tieBreak, into: &late)
+      late.append(buffers[input].releaseLate(item, time: time, tieBreak: tieBreak))
       return
     }
     let overflowBefore = buffers[input].overflowCount
-    buffers[input].push(item, time: time, tieBreak: tieBreak, into: &ready[input])
+    buffers[input].pushOnTime(item, time: time, tieBreak: tieBreak, into: &ready[input])
     overflowCount += buffers[input].overflowCount - overflowBefore
   }
 

@@ -222,7 +222,7 @@ final class DecodeStage: @unchecked Sendable {
     if Self.workerNice > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.workerNice) }
     // This worker's decoder for lines read ahead, whatever their input (the registry is the run's).
     let reporter = InputReporter(strict: sources[0].reporter.strict, capturing: true)
-    let decoder = RecordDecoder(registry: sources[0].registry, reporter: reporter, strings: JSONStringCache(slotBits: JSONStringCache.threadSlotBits))
+    let decoder = RecordDecoder(registry: sources[0].registry, reporter: reporter, strings: JSONStringCache.forThread())
     let isStopping = { self.stopping.load(ordering: .relaxed) }
     // Reused from batch to batch (see `ReadAheadLines.removeAll`); the decoded events copy what
     // they keep, so nothing refers to it once a batch is decoded.

@@ -27,8 +27,7 @@ public final class FrameDecoder: @unchecked Sendable {
 
   init(forcedFormat: InputFormat?, strict: Bool, maxLineBytes: Int) {
     reporter = InputReporter(strict: strict, capturing: true)
-    decoder = RecordDecoder(
-      registry: NormalizerRegistry(forcing: forcedFormat), reporter: reporter, strings: JSONStringCache(slotBits: JSONStringCache.threadSlotBits))
+    decoder = RecordDecoder(registry: NormalizerRegistry(forcing: forcedFormat), reporter: reporter, strings: JSONStringCache.forThread())
     self.maxLineBytes = maxLineBytes
   }
 
