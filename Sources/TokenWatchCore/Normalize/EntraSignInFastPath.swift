@@ -297,6 +297,17 @@ public enum EntraSignInFastPath {
       }
     }
 
+    /// `string(value, cached: false)` as an event id, packed without a string when it can be.
+    func eventID(_ value: Value) throws(Unsupported) -> PackedEventID? {
+      switch value {
+      case .absent, .null, .bool: return nil
+      case .number: throw Unsupported()
+      case .string(let start, let end):
+        let text = bytes(start, end)
+        return meansNoValue(text) ? nil : PackedEventID(utf8: text)
+      }
+    }
+
     /// `lenientBool` for JSON booleans.
     func bool(_ value: Value) throws(Unsupported) -> Bool? {
       switch value {
@@ -369,9 +380,9 @@ public enum EntraSignInFastPath {
       event.upn = try text.string(found[.userPrincipalName]).map(lowercasedLogin)
     }
     event.app = try text.string(found[.appId])
-    let eventID = try text.string(found[.id], cached: false)
-    event.eventID = eventID
-    event.token = try text.string(found[.uniqueTokenIdentifier], cached: false) ?? eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
+    event.packedEventID = try text.eventID(found[.id])
+    event.token = try text.string(found[.uniqueTokenIdentifier], cached: false)
+    if event.token == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
     event.session = try text.string(found[.sessionId])
     event.issuerType = try text.string(found[.tokenIssuerType])
     event.issuer = try text.string(found[.tokenIssuerName])

@@ -18,7 +18,7 @@ public struct OptionalEventTime: Equatable, Sendable {
 /// A record's `EventTime?` kept as an `OptionalEventTime`: read and written as the optional,
 /// its compact form (`$name`) is what a checkpoint lists.
 @propertyWrapper
-public struct CompactEventTime: Sendable {
+public struct CompactEventTime: Equatable, Sendable {
   public var projectedValue: OptionalEventTime
 
   public init(wrappedValue: EventTime?) { projectedValue = OptionalEventTime(wrappedValue) }
