@@ -287,11 +287,10 @@ public enum EntraSignInNormalizer: EventNormalizer {
     }
     event.app = signIn.string(.appId)
     // Each sign-in has its own id and token: made afresh, not through the string cache.
-    let eventID = signIn.uncachedString(.id)
-    event.eventID = eventID
+    event.packedEventID = signIn.eventID(.id)
     // The UTI is the request id re-encoded, so it can be rebuilt when an export dropped it.
-    // (`eventID`, not `event.eventID`: reading the event inside the `??` copied all of it.)
-    event.token = signIn.uncachedString(.uniqueTokenIdentifier) ?? eventID.flatMap(uniqueTokenIdentifier(fromSignInID:))
+    event.token = signIn.uncachedString(.uniqueTokenIdentifier)
+    if event.token == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
     event.session = signIn.string(.sessionId)
     event.issuerType = signIn.string(.tokenIssuerType)
     event.issuer = signIn.string(.tokenIssuerName)

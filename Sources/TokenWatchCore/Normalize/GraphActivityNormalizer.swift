@@ -124,7 +124,7 @@ public enum GraphActivityNormalizer: EventNormalizer {
     event.userAgent = call.string(.userAgent)
     event.tokenIssuedAt = call.time(.tokenIssuedAt)
     event.issuer = call.string(.identityProvider)
-    event.eventID = call.uncachedString(.requestId)  // one per request: not through the string cache
+    event.packedEventID = call.eventID(.requestId)  // one per request: not through the string cache
     if let status = call.int64(.responseStatusCode) {
       event.outcome = status < 400 ? .success : .failure
     }

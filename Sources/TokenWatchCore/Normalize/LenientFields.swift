@@ -20,6 +20,13 @@ extension JSONDocument {
     }
   }
 
+  /// `lenientString(ref, cached: false)` as an event id: a UUID is packed from the line's bytes
+  /// (it has nothing to escape), without making a string.
+  func lenientEventID(_ ref: JSONRef) -> PackedEventID? {
+    if kind(ref) == .string, let packed = withRawBytes(ref, PackedEventID.uuid(utf8:)) { return packed }
+    return lenientString(ref, cached: false).map(PackedEventID.init)
+  }
+
   /// An RFC 3339 time from a string value, parsed straight from its bytes: a time has nothing to
   /// escape, so escaped text fails there and its decoded text is parsed instead (rare).
   func eventTime(_ ref: JSONRef) -> EventTime? {
@@ -147,6 +154,8 @@ struct LenientView {
   func string(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0) } }
   /// For values that never repeat (record and token ids): see `JSONDocument.uncachedString`.
   func uncachedString(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0, cached: false) } }
+  /// A record's id (see `JSONDocument.lenientEventID`).
+  func eventID(_ value: JSONRef?) -> PackedEventID? { read(value) { document.lenientEventID($0) } }
   func int64(_ value: JSONRef?) -> Int64? { read(value) { document.lenientInt64($0) } }
   func double(_ value: JSONRef?) -> Double? { read(value) { document.lenientDouble($0) } }
   func bool(_ value: JSONRef?) -> Bool? { read(value) { document.lenientBool($0) } }
@@ -234,6 +243,7 @@ struct FieldView<Field: RawRepresentable> where Field.RawValue == Int {
   func member(_ field: Field) -> JSONRef? { members[field.rawValue] }
   func string(_ field: Field) -> String? { view.string(member(field)) }
   func uncachedString(_ field: Field) -> String? { view.uncachedString(member(field)) }
+  func eventID(_ field: Field) -> PackedEventID? { view.eventID(member(field)) }
   func int64(_ field: Field) -> Int64? { view.int64(member(field)) }
   func bool(_ field: Field) -> Bool? { view.bool(member(field)) }
   func asn(_ field: Field) -> UInt32? { view.asn(member(field)) }

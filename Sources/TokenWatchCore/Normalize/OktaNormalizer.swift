@@ -50,7 +50,7 @@ public enum OktaNormalizer: EventNormalizer {
   /// in the function returning it, the event was copied whole into the result.
   @inline(never)
   private static func readFields(_ okta: FieldView<Field>, meaning: Meaning, into event: inout NormalizedEvent) {
-    event.eventID = okta.uncachedString(.uuid)  // one per record: not through the string cache
+    event.packedEventID = okta.eventID(.uuid)  // one per record: not through the string cache
     event.outcome = outcome(okta.nested(.outcome))
     if meaning.kind == .signIn { event.interactive = true }
 

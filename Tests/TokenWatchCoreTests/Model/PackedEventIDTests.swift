@@ -1,4 +1,5 @@
 import Testing
+import TokenWatchJSON
 @testable import TokenWatchCore
 
 @Suite struct PackedEventIDTests {
@@ -98,5 +99,24 @@ import Testing
   @Test func anEventIsNoLargerForItsPackedID() {
     // The id's 17 bytes and the 8-byte `tokenIssuedAt` took the room of the string they replaced.
     #expect(MemoryLayout<NormalizedEvent>.stride <= 328)
+  }
+}
+
+@Suite struct PackedEventIDReadingTests {
+  private func eventID(ofOktaUUID uuid: String) throws -> PackedEventID? {
+    let line = #"{"uuid":"\#(uuid)","published":"2026-04-01T00:00:00.000Z","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"a@example.com"},"outcome":{"result":"SUCCESS"},"client":{"ipAddress":"1.2.3.4"}}"#
+    var document = JSONDocument()
+    try document.parse(Array(line.utf8))
+    return try NormalizerRegistry().normalize(document, document.root).packedEventID
+  }
+
+  @Test func anIDReadsTheSameWhetherPackedFromTheLineOrDecodedFromEscapes() throws {
+    let uuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+    let packed = try eventID(ofOktaUUID: uuid)
+    #expect(packed == .uuid(high: 0x3f25_04e0_4f89_11d3, low: 0x9a0c_0305_e82c_3301))
+    // Escaped, the line's bytes are not a UUID; the decoded text is, and packs the same.
+    #expect(try eventID(ofOktaUUID: #"\u0033f2504e0-4f89-11d3-9a0c-0305e82c3301"#) == packed)
+    #expect(try eventID(ofOktaUUID: "3F2504E0-4F89-11D3-9A0C-0305E82C3301") == .text("3F2504E0-4F89-11D3-9A0C-0305E82C3301"))
+    #expect(try eventID(ofOktaUUID: "") == nil)
   }
 }
