@@ -26,20 +26,25 @@ import TokenWatchJSON
     return copy.withUTF8 { PackedEventID(utf8: $0) }
   }
 
+  /// `text` is packed, to the reference's two words, and reads back as itself, from bytes or a string.
+  private func expectPackedAsTheReferenceReadsIt(_ text: String) {
+    let id = packed(text)
+    guard case .uuid(let high, let low) = id, let expected = referenceUUID(text) else {
+      Issue.record("\(text) was not packed")
+      return
+    }
+    #expect(high == expected.0 && low == expected.1, "\(text)")
+    #expect(id.string == text)
+    #expect(PackedEventID(text) == id)
+  }
+
   @Test func lowerCaseUUIDsArePackedAndReadBackExactly() {
     var rng = SplitMix(seed: 23)
     let digits = Array("0123456789abcdef")
     for _ in 0..<2000 {
       var text = String((0..<32).map { _ in digits[Int(rng.next() % 16)] })
       for dash in [8, 13, 18, 23] { text.insert("-", at: text.index(text.startIndex, offsetBy: dash)) }
-      let id = packed(text)
-      guard case .uuid(let high, let low) = id, let expected = referenceUUID(text) else {
-        Issue.record("\(text) was not packed")
-        continue
-      }
-      #expect(high == expected.0 && low == expected.1, "\(text)")
-      #expect(id.string == text)
-      #expect(PackedEventID(text) == id)
+      expectPackedAsTheReferenceReadsIt(text)
     }
   }
 
@@ -49,14 +54,7 @@ import TokenWatchJSON
       for digit in "123456789abcdef".utf8 {
         var bytes = Array(zero.utf8)
         bytes[zero.utf8.distance(from: zero.utf8.startIndex, to: place)] = digit
-        let text = String(decoding: bytes, as: UTF8.self)
-        let id = packed(text)
-        guard case .uuid(let high, let low) = id, let expected = referenceUUID(text) else {
-          Issue.record("\(text) was not packed")
-          continue
-        }
-        #expect(high == expected.0 && low == expected.1, "\(text)")
-        #expect(id.string == text)
+        expectPackedAsTheReferenceReadsIt(String(decoding: bytes, as: UTF8.self))
       }
     }
   }
