@@ -1,5 +1,6 @@
 /// An event's vendor id as `NormalizedEvent` stores it: a lower-case canonical UUID (what Entra,
-/// Okta, CloudTrail and the native schema write) as its 16 bytes, anything else as its text.
+/// Okta and Graph activity write, and the generated native events) as its 16 bytes, anything
+/// else as its text.
 ///
 /// Why: every event has its own id, which as a string is a heap allocation made on a decode
 /// thread and freed on the engine thread, the slow path of `free`; kept as bytes, the id costs
