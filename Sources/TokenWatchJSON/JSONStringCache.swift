@@ -49,7 +49,10 @@ public final class JSONStringCache: @unchecked Sendable {
   }
 
   deinit {
-    slots.deinitialize(count: slotCount)
+    // Only the slots that hold a string: `deinitialize(count:)` over all of them went through
+    // the runtime's generic array destroy, about 115 instructions a slot (2.5M for a thread's
+    // cache, at the end of every run). A nil slot holds nothing to release.
+    for i in 0..<slotCount where slots[i] != nil { (slots + i).deinitialize(count: 1) }
     slots.deallocate()
     lastMiss.deallocate()
   }
