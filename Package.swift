@@ -6,6 +6,7 @@ import PackageDescription
 //   TokenWatchCore  normalizers, rules, state, detectors, risk (stdlib only: no Foundation, no Glibc)
 //   TokenWatchIO    sources, sinks, terminal, signals (Foundation, Glibc)
 //   tokenwatch      the command line, nothing else
+// and one small C target, CHTTPPost: webhook delivery through libcurl, opened only when needed.
 // Whole-program style optimisation across our own modules: the hot path crosses JSON → Core → IO,
 // and without it generic types such as the reorder buffer run unspecialised.
 // Release builds also leave out the run-time exclusivity checks (`swift_beginAccess`) on class
@@ -21,7 +22,9 @@ let package = Package(
   targets: [
     .target(name: "TokenWatchJSON", swiftSettings: optimize, linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
     .target(name: "TokenWatchCore", dependencies: ["TokenWatchJSON"], swiftSettings: optimize),
-    .target(name: "TokenWatchIO", dependencies: ["TokenWatchCore"], swiftSettings: optimize),
+    // Webhook delivery through libcurl, opened with dlopen when first needed (see its source).
+    .target(name: "CHTTPPost", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+    .target(name: "TokenWatchIO", dependencies: ["TokenWatchCore", "CHTTPPost"], swiftSettings: optimize),
     .executableTarget(name: "tokenwatch", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"], swiftSettings: optimize),
     .executableTarget(name: "tokenwatch-bench", dependencies: ["TokenWatchIO", "TokenWatchCore", "TokenWatchJSON"], path: "Benchmarks", swiftSettings: optimize),
     .testTarget(name: "TokenWatchJSONTests", dependencies: ["TokenWatchJSON"]),

@@ -14,6 +14,18 @@ func configureResponse(_ ruleSet: RuleSet, pipeline: Pipeline, args: Arguments, 
     return nil
   }
 
+  // Webhooks and Shared Signals pushes go out through libcurl, loaded now rather than at the
+  // first alert: a machine without it should fail here, before anything happens.
+  let posts = policy.hooks.values.contains { hook in
+    switch hook.kind {
+    case .webhook, .ssf: true
+    default: false
+    }
+  }
+  if posts, let reason = HTTPClient.unavailableReason() {
+    StandardError.write("tokenwatch: error: webhook and SSF hooks cannot be delivered: \(reason); no action was taken")
+    Posix.exit(ExitCode.failure)
+  }
   let secrets: [String: [UInt8]]
   do {
     secrets = try SecretStore.resolve(policy)

@@ -45,3 +45,50 @@ import Testing
     }
   }
 }
+
+/// The libcurl transport (`CHTTPPost`) on what the end-to-end webhook tests do not reach.
+@Suite struct HTTPClientTests {
+  private func closedPort() throws -> Int {
+    // Bound and closed again: nothing listens there for the test's short life.
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    try #require(bound)
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  @Test func libcurlLoads() {
+    #expect(HTTPClient.unavailableReason() == nil)
+  }
+
+  @Test func nothingListeningIsWorthRetrying() throws {
+    let result = HTTPClient.post("http://127.0.0.1:\(try closedPort())/hook", body: Array("{}".utf8), headers: [], timeoutMillis: 2000)
+    guard case .retry(let reason) = result else { Issue.record("expected a retry, got \(result)"); return }
+    #expect(reason.hasPrefix("network error: "))
+  }
+
+  @Test func onlyHTTPAndHTTPSAreSpoken() {
+    for url in ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/"] {
+      // Refused by libcurl before any read (a file:// read would have come back as "HTTP 0").
+      let result = HTTPClient.post(url, body: [], headers: [], timeoutMillis: 1000)
+      guard case .failure(let reason) = result else { Issue.record("\(url) was not refused: \(result)"); continue }
+      #expect(reason.lowercased().contains("protocol"), "\(url): \(reason)")
+    }
+  }
+
+  @Test func aHeaderWithALineBreakIsNeverSent() throws {
+    let port = try closedPort()
+    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb"] {
+      let result = HTTPClient.post("http://127.0.0.1:\(port)/hook", body: [], headers: [("X-Note", value)], timeoutMillis: 1000)
+      guard case .failure(let reason) = result else { Issue.record("\(value.debugDescription) was sent: \(result)"); continue }
+      #expect(reason == "header X-Note contains a line break")
+    }
+  }
+}

@@ -1,10 +1,6 @@
+import CHTTPPost
 import Foundation
-import Synchronization
 import TokenWatchCore
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// How one delivery attempt ended.
 enum DeliveryResult: Sendable {
@@ -87,31 +83,9 @@ struct HookRunner: Sendable {
   }
 
   private func post(_ url: String, body: [UInt8], contentType: String, extraHeaders: [(String, String)], action: ActionRequest) -> DeliveryResult {
-    guard let target = URL(string: url) else { return .failure("invalid url") }
-    var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: Double(hook.timeout.millis) / 1000)
-    request.httpMethod = "POST"
-    request.httpBody = Data(body)
-    request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-    request.setValue(action.id, forHTTPHeaderField: "Idempotency-Key")
-    request.setValue("tokenwatch/0.1", forHTTPHeaderField: "User-Agent")
-    for (name, value) in extraHeaders { request.setValue(value, forHTTPHeaderField: name) }
-
-    let outcome = Mutex<DeliveryResult?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    HTTPClient.session.dataTask(with: request) { _, response, error in
-      let result: DeliveryResult
-      if let error {
-        result = .retry("network error: \(error.localizedDescription)")
-      } else if let http = response as? HTTPURLResponse {
-        result = HookRunner.classify(http.statusCode)
-      } else {
-        result = .retry("no HTTP response")
-      }
-      outcome.withLock { $0 = result }
-      done.signal()
-    }.resume()
-    done.wait()
-    return outcome.withLock { $0 } ?? .retry("no result")
+    // "Expect:" (empty) stops curl waiting for a "100 Continue" before a larger body.
+    let headers = [("Content-Type", contentType), ("Idempotency-Key", action.id), ("User-Agent", "tokenwatch/0.1")] + extraHeaders + [("Expect", "")]
+    return HTTPClient.post(url, body: body, headers: headers, timeoutMillis: hook.timeout.millis)
   }
 
   /// 2xx succeeds; 408, 429 and 5xx are worth retrying; other statuses fail at once.
@@ -136,14 +110,45 @@ struct HookRunner: Sendable {
   }
 }
 
-enum HTTPClient {
-  /// One session for every hook: connection reuse, no cookies, no cache.
-  static let session: URLSession = {
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.httpCookieStorage = nil
-    configuration.urlCache = nil
-    return URLSession(configuration: configuration)
-  }()
+/// HTTP POSTs through libcurl, loaded on first use (see `CHTTPPost.c` for why not URLSession).
+public enum HTTPClient {
+  /// Nil when libcurl can be loaded, else why not (for a start-up check of a policy with webhooks).
+  public static func unavailableReason() -> String? {
+    var error = [CChar](repeating: 0, count: 256)
+    return tw_http_available(&error, error.count) != 0 ? nil : String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  static func post(_ url: String, body: [UInt8], headers: [(String, String)], timeoutMillis: Int64) -> DeliveryResult {
+    // A line break in a header would start another header (or the body): never sent.
+    for (name, value) in headers where (name + value).utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) {
+      return .failure("header \(name) contains a line break")
+    }
+    let lines = headers.map { $0.1.isEmpty ? "\($0.0):" : "\($0.0): \($0.1)" }
+    var status = 0
+    var error = [CChar](repeating: 0, count: 256)
+    let code = withCStrings(lines) { pointers in
+      body.withUnsafeBufferPointer { bytes in
+        tw_http_post(url, bytes.baseAddress, bytes.count, pointers, pointers.count, Int(clamping: timeoutMillis), &status, &error, error.count)
+      }
+    }
+    guard code == 0 else {
+      let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      // An unusable URL or a missing libcurl will not get better by trying again.
+      if code == -1 || code == curlUnsupportedProtocol || code == curlMalformedURL { return .failure(reason) }
+      return .retry("network error: \(reason)")
+    }
+    return HookRunner.classify(status)
+  }
+
+  private static let curlUnsupportedProtocol: Int32 = 1
+  private static let curlMalformedURL: Int32 = 3
+
+  /// `body` with the strings as C strings, which live until it returns.
+  private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { UnsafePointer($0) })
+  }
 }
 
 /// Reads hook secrets from the environment or files, once, at start. Never prints a value.
