@@ -83,12 +83,12 @@ import Testing
     }
   }
 
-  @Test func aHeaderWithALineBreakIsNeverSent() throws {
+  @Test func aHeaderWithALineBreakOrANulIsNeverSent() throws {
     let port = try closedPort()
-    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb"] {
+    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "a\u{0}b"] {
       let result = HTTPClient.post("http://127.0.0.1:\(port)/hook", body: [], headers: [("X-Note", value)], timeoutMillis: 1000)
       guard case .failure(let reason) = result else { Issue.record("\(value.debugDescription) was sent: \(result)"); continue }
-      #expect(reason == "header X-Note contains a line break")
+      #expect(reason == "header X-Note contains a line break or a NUL byte")
     }
   }
 }

@@ -115,13 +115,13 @@ public enum HTTPClient {
   /// Nil when libcurl can be loaded, else why not (for a start-up check of a policy with webhooks).
   public static func unavailableReason() -> String? {
     var error = [CChar](repeating: 0, count: 256)
-    return tw_http_available(&error, error.count) != 0 ? nil : String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return tw_http_available(&error, error.count) != 0 ? nil : text(of: error)
   }
 
   static func post(_ url: String, body: [UInt8], headers: [(String, String)], timeoutMillis: Int64) -> DeliveryResult {
     // A line break in a header would start another header (or the body): never sent.
     for (name, value) in headers where (name + value).utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) {
-      return .failure("header \(name) contains a line break")
+      return .failure("header \(name) contains a line break or a NUL byte")
     }
     let lines = headers.map { $0.1.isEmpty ? "\($0.0):" : "\($0.0): \($0.1)" }
     var status = 0
@@ -132,7 +132,7 @@ public enum HTTPClient {
       }
     }
     guard code == 0 else {
-      let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let reason = text(of: error)
       // An unusable URL or a missing libcurl will not get better by trying again.
       if code == -1 || code == curlUnsupportedProtocol || code == curlMalformedURL { return .failure(reason) }
       return .retry("network error: \(reason)")
@@ -142,6 +142,11 @@ public enum HTTPClient {
 
   private static let curlUnsupportedProtocol: Int32 = 1
   private static let curlMalformedURL: Int32 = 3
+
+  /// The text of a NUL-terminated message buffer.
+  private static func text(of buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
 
   /// `body` with the strings as C strings, which live until it returns.
   private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
