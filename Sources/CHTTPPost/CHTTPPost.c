@@ -25,7 +25,6 @@ enum {
   TW_CURLOPT_POST = 47,
   TW_CURLOPT_NOSIGNAL = 99,
   TW_CURLOPT_TIMEOUT_MS = 155,
-  TW_CURLOPT_CONNECTTIMEOUT_MS = 156,
   TW_CURLOPT_PROTOCOLS = 181,
   TW_CURLOPT_PROTOCOLS_STR = 10318,
   TW_CURLPROTO_HTTP = 1,
@@ -132,8 +131,8 @@ int tw_http_post(const char *url, const unsigned char *body, size_t body_length,
   curl.easy_setopt(handle, TW_CURLOPT_POSTFIELDS, (const void *)body);
   curl.easy_setopt(handle, TW_CURLOPT_POSTFIELDSIZE_LARGE, (long long)body_length);
   curl.easy_setopt(handle, TW_CURLOPT_HTTPHEADER, list);
+  // The whole request, connecting included.
   curl.easy_setopt(handle, TW_CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl.easy_setopt(handle, TW_CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
   curl.easy_setopt(handle, TW_CURLOPT_WRITEFUNCTION, discard);
   code = curl.easy_perform(handle);
   if (code == 0) {

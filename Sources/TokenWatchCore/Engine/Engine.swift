@@ -240,12 +240,14 @@ public struct Engine {
       output.append(.suppressed(closed.record))
     }
 
+    // Read once: an id is kept packed (`PackedEventID`), and each read spells it out again.
+    let eventID = event.eventID
     var hash = StableHash()
     hash.combine(rule.id)
     hash.combine(finding.subject.kind)
     hash.combine(finding.subject.id)
     hash.combine(t.millis)
-    hash.combine(event.eventID ?? "")
+    hash.combine(eventID ?? "")
     hash.combine(event.ip ?? "")
     let alertID = "tw-" + StableHash.hex(hash.value)
 
@@ -258,7 +260,7 @@ public struct Engine {
     let alert = Alert(
       id: alertID, time: t, rule: rule.id, title: rule.title, summary: finding.summary, severity: finding.severity,
       user: userID, upn: event.upn ?? user?.upn, token: event.token, session: event.session, subject: finding.subject,
-      source: event.sourceDetail, eventID: event.eventID, evidence: finding.evidence, riskPoints: outcome.points,
+      source: event.sourceDetail, eventID: eventID, evidence: finding.evidence, riskPoints: outcome.points,
       riskScore: outcome.score, riskLevel: outcome.level, mitre: rule.mitre, late: late)
     output.append(.alert(alert))
     recordedCounters.alerts[rule.id, default: 0] += 1
