@@ -21,7 +21,7 @@ public enum EntraSignInFastPath {
     _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
   ) -> Bool {
     guard let base = line.baseAddress else { return false }
-    let text = Text(base: base, strings: strings)
+    let text = Text(base: base, strings: strings.map { Unmanaged.passUnretained($0) })
     var reader = JSONSkimmer(line)
     if startsBatch(line) { return decodeBatch(&reader, line, text, emit) }
     var found = Found()
@@ -278,7 +278,9 @@ public enum EntraSignInFastPath {
   /// Reads values' text as the lenient readers (`LenientFields.swift`) do.
   struct Text {
     let base: UnsafePointer<UInt8>
-    let strings: JSONStringCache?
+    /// Unmanaged, as `JSONDocument` holds it: as a strong reference it was retained and released
+    /// around every string made, about ten atomic pairs an event. `decode`'s caller keeps it alive.
+    let strings: Unmanaged<JSONStringCache>?
 
     func bytes(_ start: Int32, _ end: Int32) -> UnsafeBufferPointer<UInt8> {
       UnsafeBufferPointer(start: base + Int(start), count: Int(end - start))
@@ -292,7 +294,7 @@ public enum EntraSignInFastPath {
       case .string(let start, let end):
         let text = bytes(start, end)
         if meansNoValue(text) { return nil }
-        if cached, let strings { return strings.string(text) }
+        if cached, let strings { return strings._withUnsafeGuaranteedRef { $0.string(text) } }
         return String(decoding: text, as: UTF8.self)
       }
     }
