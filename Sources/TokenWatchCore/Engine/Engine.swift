@@ -182,20 +182,27 @@ public struct Engine {
     let event = context.event
     let t = event.time
     let isUse = context.isUse
+    // The numbers of the event's user and session strings, which their own records keep (a
+    // record's key is the string, so the number never changes): the token and session records
+    // take them without looking the strings up (most events bring a new token).
+    var userNumber = InternedString.none
+    if let user = event.user {
+      userNumber = context.user != nil ? ownNumber(user, &context.user!.id, &context.strings) : context.strings.intern(user)
+    }
+    var sessionNumber = InternedString.none
+    if let session = event.session {
+      sessionNumber = context.session != nil ? ownNumber(session, &context.session!.id, &context.strings) : context.strings.intern(session)
+    }
     // In place (`context.token!.x = …`): copying a record out and back retains every field.
     if context.token != nil {
-      if let user = event.user {
-        // A new token's user is nearly always its session's: that number, after one comparison.
-        let known = context.token!.user
-        context.token!.user = context.strings.intern(user, like: known.isNone ? context.session?.user ?? .none : known)
-      }
-      if let session = event.session { context.strings.update(&context.token!.session, to: session) }
+      if event.user != nil { context.token!.user = userNumber }
+      if event.session != nil { context.token!.session = sessionNumber }
       if let task = event.task { context.strings.update(&context.token!.task, to: task) }
       if (event.kind == .signIn || event.kind == .tokenIssued) && event.outcome != .failure { context.token!.issued = true }
       if isUse, (context.token!.lastUse ?? .distantPast) < t { context.token!.lastUse = t }
     }
     if context.session != nil {
-      if let user = event.user { context.strings.update(&context.session!.user, to: user) }
+      if event.user != nil { context.session!.user = userNumber }
       if isUse, (context.session!.lastUse ?? .distantPast) < t { context.session!.lastUse = t }
     }
     if context.user != nil {
@@ -223,6 +230,12 @@ public struct Engine {
     default:
       break
     }
+  }
+
+  /// The number of `string`, the key of a record that keeps it in `id` (interned on first use).
+  @inline(__always) private static func ownNumber(_ string: String, _ id: inout InternedString, _ strings: inout StringInterner) -> InternedString {
+    if id.isNone { id = strings.intern(string) }
+    return id
   }
 
   /// `userID` is the event's user as `DetectionContext.userID` found it.
@@ -310,6 +323,7 @@ public struct Engine {
     var marks = strings.makeMarks()
     tokens.forEachRecord { record, _ in record.markStrings(&marks) }
     sessions.forEachRecord { record, _ in record.markStrings(&marks) }
+    users.forEachRecord { record, _ in marks.insert(record.id) }
     strings.sweep(keeping: marks)
   }
 

@@ -70,7 +70,8 @@ public struct NetworkBaseline: Sendable {
     }
     if let asn, asn != 0 { insert(PackedNetworkKey(asn: asn)) }
     if let address { insert(PackedNetworkKey(prefixOf: address)) }
-    if let country, !containsCountry(country, strings), countryCount < limit { append(country: strings.intern(country)) }
+    // A new baseline's first country is its first use's, interned just before: its number.
+    if let country, !containsCountry(country, strings), countryCount < limit { append(country: strings.intern(country, like: firstUse.country)) }
   }
 
   /// Every string number the baseline holds (for `StringInterner.sweep`).

@@ -76,10 +76,15 @@ public struct SessionRecord: StateRecord, Sendable {
   @CompactEventTime public var revokedAt: EventTime? = nil
   public var baseline = NetworkBaseline()
   public var user = InternedString.none
+  /// The session's own id, interned once: what its tokens' `session` is, taken without looking
+  /// the string up again (most events bring a new token, and each lookup reads the table's
+  /// memory). Not checkpointed: set again by the session's next event.
+  public var id = InternedString.none
   public init() {}
 
   func markStrings(_ marks: inout InternedStringMarks) {
     marks.insert(user)
+    marks.insert(id)
     baseline.markStrings(&marks)
   }
 }
@@ -94,6 +99,9 @@ public struct UserRecord: StateRecord, Sendable {
   public var lastSignIn: EventTime?
   public var trail: [GeoPoint] = []
   public var risk = RiskState()
+  /// The user's own id, interned: what its tokens' and sessions' `user` is, without a lookup
+  /// (see `SessionRecord.id`). Not checkpointed: set again by the user's next event.
+  public var id = InternedString.none
   public init() {}
 }
 

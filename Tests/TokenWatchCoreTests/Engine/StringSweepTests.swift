@@ -94,4 +94,48 @@ let demoEvents: [NormalizedEvent] = demoDayArrivals.map(\.event).enumerated()
     #expect(fields["user_agent"] == .string("ua-keep"))
     #expect(fields["device"] == .string("dev-keep"))
   }
+
+  /// A user's and a session's records keep their own interned ids, which their tokens take
+  /// without a lookup: a sweep must keep those numbers even when no token or session record
+  /// holds them, or a later token would name whoever took the freed number.
+  @Test func aUserAndSessionKeepTheirOwnNumbersThroughASweep() {
+    var ruleSet = RuleSet(rules: [rule(.replay)], lists: referenceLists)
+    ruleSet.state.tokens = StatePolicy.Limit(ttl: .hours(1), maxEntries: 1000)
+    ruleSet.state.sessions = StatePolicy.Limit(ttl: .hours(1), maxEntries: 1000)
+    var engine = Engine(ruleSet: ruleSet)
+    var out: [EngineRecord] = []
+    // Only the user record holds "solo", and only the session record "solo-session": no token
+    // names either yet, and the session has no user.
+    let touchBoth = { (time: String, engine: inout Engine, out: inout [EngineRecord]) in
+      engine.process(event(time, .userEnabled, user: "solo", upn: nil), into: &out)
+      engine.process(event(time, .sessionEnd, user: nil, upn: nil, session: "solo-session"), into: &out)
+    }
+    touchBoth("2026-03-02T09:00:00Z", &engine, &out)
+    #expect(engine.tokens.count == 0)
+    for i in 0..<50 {
+      engine.process(event("2026-03-02T09:01:00Z", .access, user: "gone-\(i)", upn: nil, token: "gone-\(i)", ip: "10.0.\(i).1", country: "C\(i)"), into: &out)
+    }
+    // The filler expires; the user and session records are touched so they stay.
+    touchBoth("2026-03-02T09:50:00Z", &engine, &out)
+    engine.process(event("2026-03-02T10:30:00Z", .access, user: "other", upn: nil, token: "other", ip: "8.8.8.8"), into: &out)
+    let before = engine.strings.count
+    engine.sweepStrings()
+    #expect(engine.strings.count < before)
+    // New strings take the freed numbers.
+    for i in 0..<50 {
+      engine.process(event("2026-03-02T10:31:00Z", .access, user: "new-\(i)", upn: nil, token: "new-\(i)", session: "new-session-\(i)"), into: &out)
+    }
+    engine.process(event("2026-03-02T10:40:00Z", .access, user: "solo", upn: nil, token: "solo-token", session: "solo-session", ip: "73.1.2.3"), into: &out)
+    guard let slot = engine.tokens.slot(of: "solo-token") else {
+      Issue.record("no token record")
+      return
+    }
+    #expect(engine.strings[engine.tokens[slot].user] == "solo")
+    #expect(engine.strings[engine.tokens[slot].session] == "solo-session")
+    if let sessionSlot = engine.sessions.slot(of: "solo-session") {
+      #expect(engine.strings[engine.sessions[sessionSlot].user] == "solo")
+    } else {
+      Issue.record("no session record")
+    }
+  }
 }
