@@ -42,10 +42,11 @@ public final class ReplayDetector: Detector {
     // Baselines are updated in place: a copy of the record would make each update copy its arrays.
     let address = context.address
     var finding: Finding?
-    if checksTokens, let tokenID = event.token, context.token != nil {
+    // Subjects are made only for a finding: a token's id is spelled out on each read.
+    if checksTokens, let tokenID = event.packedToken, context.token != nil {
       // A new token's first use nearly always repeats its session's: its strings' numbers.
       let hint = context.session?.baseline.firstUse ?? InternedUse()
-      finding = check(&context.token!.baseline, &context.strings, subject: .token(tokenID), fromTrusted: fromTrusted, event: event, address: address, hint: hint)
+      finding = check(&context.token!.baseline, &context.strings, subject: .token(tokenID.string), fromTrusted: fromTrusted, event: event, address: address, hint: hint)
     }
     if checksSessions, let sessionID = event.session, context.session != nil {
       let sessionFinding = check(
@@ -58,8 +59,8 @@ public final class ReplayDetector: Detector {
   /// `strings` is the engine's table, which the baseline's strings are numbers in; `hint`, the
   /// numbers a new baseline's first use probably shares.
   private func check(
-    _ baseline: inout NetworkBaseline, _ strings: inout StringInterner, subject: FindingSubject, fromTrusted: Bool, event: NormalizedEvent,
-    address: IPAddress?, hint: InternedUse
+    _ baseline: inout NetworkBaseline, _ strings: inout StringInterner, subject makeSubject: @autoclosure () -> FindingSubject, fromTrusted: Bool,
+    event: NormalizedEvent, address: IPAddress?, hint: InternedUse
   ) -> Finding? {
     if baseline.isEmpty {
       baseline.setFirst(event, strings: &strings, like: hint)
@@ -79,6 +80,7 @@ public final class ReplayDetector: Detector {
     }
     baseline.lastOutsideUse = event.time
     guard let first = baseline.first(in: strings) else { return nil }
+    let subject = makeSubject()
 
     let interleaved = baseline.lastInsideUse.map { event.time - $0 <= interleaveWindow } ?? false
     let fromHosting = event.asn.map { hosting.contains(asn: $0) } ?? false

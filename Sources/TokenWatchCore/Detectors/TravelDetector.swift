@@ -41,8 +41,9 @@ public final class TravelDetector: Detector {
 
     // Trails are updated in place: a copy of the record would make each update copy the trail.
     var finding: Finding?
-    if checksTokens, let tokenID = event.token, context.token != nil {
-      finding = check(context.token!.trail, point, subject: .token(tokenID), severity: rule.severity.raised)
+    // Subjects are made only for a finding: a token's id is spelled out on each read.
+    if checksTokens, let tokenID = event.packedToken, context.token != nil {
+      finding = check(context.token!.trail, point, subject: .token(tokenID.string), severity: rule.severity.raised)
       record(point, in: &context.token!.trail)
     }
     if checksUsers, let userID = event.user, context.user != nil {
@@ -53,7 +54,7 @@ public final class TravelDetector: Detector {
     return finding
   }
 
-  private func check(_ trail: [GeoPoint], _ point: GeoPoint, subject: FindingSubject, severity: Severity) -> Finding? {
+  private func check(_ trail: [GeoPoint], _ point: GeoPoint, subject makeSubject: @autoclosure () -> FindingSubject, severity: Severity) -> Finding? {
     var worst: (index: Int, km: Double, hours: Double, speed: Double)?
     // Newest first, reading only the numbers: copying each point would retain its three strings.
     var index = trail.count
@@ -71,6 +72,7 @@ public final class TravelDetector: Detector {
       if speed > maxSpeed, speed > (worst?.speed ?? 0) { worst = (index, km, hours, speed) }
     }
     guard let worst else { return nil }
+    let subject = makeSubject()
     let anchor = trail[worst.index]
     var evidence = EvidenceBuilder()
     evidence.add("scope", subject.kind)

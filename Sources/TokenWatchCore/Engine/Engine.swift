@@ -8,7 +8,7 @@ public struct Engine {
   private let detectors: [any Detector]
   private let scorer: RiskScorer
 
-  var tokens: KeyedStore<String, TokenRecord>
+  var tokens: KeyedStore<TokenKey, TokenRecord>
   var sessions: KeyedStore<String, SessionRecord>
   var users: KeyedStore<String, UserRecord>
   var tasks: KeyedStore<String, TaskRecord>
@@ -98,7 +98,7 @@ public struct Engine {
     // it; moved back at the end.
     swap(&context.strings, &strings)
     var tokenSlot: Int?
-    if let id = context.event.token {
+    if let id = context.event.packedToken {
       let out = tokens.checkOut(id, knownHash: context.event.keyHashes.token, at: t)
       (tokenSlot, context.token, context.tokenIsNew) = (out.slot, out.record, out.created)
       if out.created { context.token!.firstSeen = t }
@@ -217,9 +217,9 @@ public struct Engine {
     case .sessionEnd:
       context.session?.endedAt = t
     case .tokenRevoked:
-      if event.token != nil { context.token?.revokedAt = t }
+      if event.packedToken != nil { context.token?.revokedAt = t }
       if event.session != nil { context.session?.revokedAt = t }
-      if event.token == nil && event.session == nil { context.user?.revokedBefore = t }
+      if event.packedToken == nil && event.session == nil { context.user?.revokedBefore = t }
     case .userDisabled:
       context.user?.disabledAt = t
     case .userEnabled:

@@ -310,6 +310,17 @@ public enum EntraSignInFastPath {
       }
     }
 
+    /// `string(value, cached: false)` as a token id, packed without a string when it can be.
+    func token(_ value: Value) throws(Unsupported) -> TokenKey? {
+      switch value {
+      case .absent, .null, .bool: return nil
+      case .number: throw Unsupported()
+      case .string(let start, let end):
+        let text = bytes(start, end)
+        return meansNoValue(text) ? nil : TokenKey(utf8: text)
+      }
+    }
+
     /// `lenientBool` for JSON booleans.
     func bool(_ value: Value) throws(Unsupported) -> Bool? {
       switch value {
@@ -383,8 +394,8 @@ public enum EntraSignInFastPath {
     }
     event.app = try text.string(found[.appId])
     event.packedEventID = try text.eventID(found[.id])
-    event.token = try text.string(found[.uniqueTokenIdentifier], cached: false)
-    if event.token == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
+    event.packedToken = try text.token(found[.uniqueTokenIdentifier])
+    if event.packedToken == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
     event.session = try text.string(found[.sessionId])
     event.issuerType = try text.string(found[.tokenIssuerType])
     event.issuer = try text.string(found[.tokenIssuerName])

@@ -290,7 +290,7 @@ public enum EntraSignInNormalizer: EventNormalizer {
     event.packedEventID = signIn.eventID(.id)
     // The UTI is the request id re-encoded, so it can be rebuilt when an export dropped it.
     event.token = signIn.uncachedString(.uniqueTokenIdentifier)
-    if event.token == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
+    if event.packedToken == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
     event.session = signIn.string(.sessionId)
     event.issuerType = signIn.string(.tokenIssuerType)
     event.issuer = signIn.string(.tokenIssuerName)

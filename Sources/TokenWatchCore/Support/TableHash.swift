@@ -29,6 +29,9 @@ enum TableHash {
   /// A number's 32 bits for a `SlotIndex`: one multiply, seeded like the rest.
   static func hash32(_ value: UInt64) -> UInt32 { fold(mix(value ^ p1, start ^ p2)) }
 
+  /// Sixteen bytes' 32 bits (a packed `TokenKey`): two multiplies, seeded like the rest.
+  static func hash32(high: UInt64, low: UInt64) -> UInt32 { fold(mix(mix(high ^ p1, start ^ p2) ^ low, p0)) }
+
   @inline(__always) private static func fold(_ h: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: h ^ h >> 32) }
 
   static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { hash(bytes, from: start) }

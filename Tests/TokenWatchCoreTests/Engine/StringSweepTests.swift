@@ -126,7 +126,7 @@ let demoEvents: [NormalizedEvent] = demoDayArrivals.map(\.event).enumerated()
       engine.process(event("2026-03-02T10:31:00Z", .access, user: "new-\(i)", upn: nil, token: "new-\(i)", session: "new-session-\(i)"), into: &out)
     }
     engine.process(event("2026-03-02T10:40:00Z", .access, user: "solo", upn: nil, token: "solo-token", session: "solo-session", ip: "73.1.2.3"), into: &out)
-    guard let slot = engine.tokens.slot(of: "solo-token") else {
+    guard let slot = engine.tokens.slot(of: TokenKey("solo-token")) else {
       Issue.record("no token record")
       return
     }

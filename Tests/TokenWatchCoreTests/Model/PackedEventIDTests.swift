@@ -94,9 +94,10 @@ import TokenWatchJSON
     #expect(event.packedEventID == nil)
   }
 
-  @Test func anEventIsNoLargerForItsPackedID() {
-    // The id's 17 bytes and the 8-byte `tokenIssuedAt` took the room of the string they replaced.
-    #expect(MemoryLayout<NormalizedEvent>.stride <= 328)
+  @Test func anEventIsNoLargerForItsPackedIDs() {
+    // The id's and the token's 17 bytes each took the room of the strings they replaced, with
+    // `tokenIssuedAt` and the coordinates kept in 8 bytes each (`CompactEventTime`, `CompactDouble`).
+    #expect(MemoryLayout<NormalizedEvent>.stride <= 320)
   }
 }
 
