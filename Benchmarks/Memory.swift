@@ -7,18 +7,38 @@ import Foundation
 /// The user population: small next to a million tokens, so per-token state dominates the growth.
 let memoryUsers = 10_000
 
-/// Native access events with distinct tokens `tok-0` … `tok-(count-1)`, one millisecond apart.
-/// Returns the file's size in bytes.
-func generateDistinctTokenFile(count: Int, path: String) throws -> Int {
+/// What the tokens of a memory run look like.
+enum TokenShape: String {
+  /// `tok-0` … `tok-(count-1)`, short enough to be stored inline, and no location.
+  case plain
+  /// As Entra sign-ins carry them: 22-character base64url ids (`uniqueTokenIdentifier`) and
+  /// each use located (coordinates and a city), so every token also keeps a travel trail.
+  case entra
+}
+
+/// Native access events with distinct tokens, one millisecond apart. Returns the file's size
+/// in bytes.
+func generateDistinctTokenFile(count: Int, path: String, shape: TokenShape = .plain) throws -> Int {
   let writer = try FileWriter(path: path)
   for i in 0..<count {
     let k = i % memoryUsers
-    let line = "{\"time\":\"\(eventTime(millis: i))\",\"kind\":\"access\",\"user\":\"u\(k)\",\"token\":\"tok-\(i)\",\"session\":\"s\(k)\","
-      + "\"ip\":\"10.\(k >> 8 & 255).\(k & 255).\(i % 250 + 1)\",\"asn\":7922,\"country\":\"US\"}"
+    let token = shape == .entra ? entraTokenID(i) : "tok-\(i)"
+    // One place per user, so that its tokens' trails never make a travel alert.
+    let place = shape == .entra ? ",\"lat\":\(40 + k % 20).25,\"lon\":-\(70 + k / 20 % 40).5,\"city\":\"City \(k % 50)\"" : ""
+    let line = "{\"time\":\"\(eventTime(millis: i))\",\"kind\":\"access\",\"user\":\"u\(k)\",\"token\":\"\(token)\",\"session\":\"s\(k)\","
+      + "\"ip\":\"10.\(k >> 8 & 255).\(k & 255).\(i % 250 + 1)\",\"asn\":7922,\"country\":\"US\"\(place)}"
     try writer.writeLine(line)
   }
   try writer.close()
   return writer.bytesWritten
+}
+
+/// A distinct Entra-style token id: 16 bytes (a fixed half and `i`) in unpadded base64url.
+private func entraTokenID(_ i: Int) -> String {
+  var bytes: [UInt8] = [0x36, 0x92, 0x91, 0xE8, 0x0D, 0xE0, 0x5B, 0x43]
+  for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: UInt64(i) >> UInt64(shift))) }
+  return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    .replacingOccurrences(of: "=", with: "")
 }
 
 /// RFC 3339 time `millis` after 2026-04-01T00:00:00Z (within one month, which 5M ms is).
@@ -53,6 +73,8 @@ struct MemoryResult {
   /// millisecond holds `windowEvents` events at its fullest.
   var window: MemoryRun?
   var windowEvents: Int
+  /// The first token count again with Entra-shaped tokens (`TokenShape.entra`), no window.
+  var entra: MemoryRun?
 
   func bytesPerToken(_ run: MemoryRun) -> Double {
     Double(run.peakRSSBytes - baseline.peakRSSBytes) / Double(run.trackedTokens ?? run.tokens)
@@ -72,20 +94,24 @@ func measureMemory(_ setup: Setup, tokenCounts: [Int], progress: (String) -> Voi
   let baseline = try memoryRun(setup, tokens: 100, maxDelay: "0s", keep: false, progress: progress)
   var runs: [MemoryRun] = []
   var window: MemoryRun?
+  var entra: MemoryRun?
   for (i, count) in tokenCounts.enumerated() {
     runs.append(try memoryRun(setup, tokens: count, maxDelay: "0s", keep: i == 0, progress: progress))
-    if i == 0 { window = try memoryRun(setup, tokens: count, maxDelay: "10m", keep: false, progress: progress) }
+    if i == 0 {
+      window = try memoryRun(setup, tokens: count, maxDelay: "10m", keep: false, progress: progress)
+      entra = try memoryRun(setup, tokens: count, shape: .entra, maxDelay: "0s", keep: false, progress: progress)
+    }
   }
   let windowEvents = min(tokenCounts.first ?? 0, 600_000)  // 10 minutes of events 1 ms apart
-  return MemoryResult(baseline: baseline, runs: runs, window: window, windowEvents: windowEvents)
+  return MemoryResult(baseline: baseline, runs: runs, window: window, windowEvents: windowEvents, entra: entra)
 }
 
-private func memoryRun(_ setup: Setup, tokens: Int, maxDelay: String, keep: Bool, progress: (String) -> Void) throws -> MemoryRun {
-  let file = setup.scratch + "/native-\(tokens).ndjson"
+private func memoryRun(_ setup: Setup, tokens: Int, shape: TokenShape = .plain, maxDelay: String, keep: Bool, progress: (String) -> Void) throws -> MemoryRun {
+  let file = setup.scratch + "/native-\(shape.rawValue)-\(tokens).ndjson"
   var bytes = fileSize(file)
   if bytes == nil {
-    progress("generating \(grouped(tokens)) native events with distinct tokens")
-    bytes = try generateDistinctTokenFile(count: tokens, path: file)
+    progress("generating \(grouped(tokens)) native events with distinct \(shape == .entra ? "Entra-shaped " : "")tokens")
+    bytes = try generateDistinctTokenFile(count: tokens, path: file, shape: shape)
   }
   let summary = setup.scratch + "/memory.stderr"
   // Not --quiet: the summary on stderr tells how many tokens the engine holds at the end.
@@ -96,7 +122,7 @@ private func memoryRun(_ setup: Setup, tokens: Int, maxDelay: String, keep: Bool
   try requireSuccess(child, "tokenwatch replay", stderrFile: summary)
   let text = readWholeFile(summary).map { String(decoding: $0, as: UTF8.self) } ?? ""
   if !keep { unlink(file) }
-  progress("replayed \(grouped(tokens)) tokens (max delay \(maxDelay)) in \(fixed(seconds, 2)) s, peak \(mebibytes(child.peakRSSBytes))")
+  progress("replayed \(grouped(tokens)) \(shape == .entra ? "Entra-shaped " : "")tokens (max delay \(maxDelay)) in \(fixed(seconds, 2)) s, peak \(mebibytes(child.peakRSSBytes))")
   return MemoryRun(
     tokens: tokens, bytes: bytes ?? 0, seconds: seconds, peakRSSBytes: child.peakRSSBytes, floorBytes: measured.floorBytes,
     trackedTokens: summaryNumber(text, after: "state: tokens "), evictions: summaryNumber(text, after: "; evicted "),

@@ -299,6 +299,9 @@ say()
       ("alerts", run.alerts.map(JSON.int) ?? .null), ("seconds", .double(run.seconds, 3)),
     ]))
   }
+  if let entra = memory.entra {
+    say("   \(grouped(entra.tokens)) Entra-shaped tokens (22-character ids, every use located, so each token keeps a travel point): peak \(mebibytes(entra.peakRSSBytes)) → \(grouped(Int(memory.bytesPerToken(entra).rounded()))) bytes/token")
+  }
   if let window = memory.window, let perEvent = memory.bytesPerBufferedEvent {
     say("   reorder window: the \(grouped(window.tokens)) run with the default --max-delay 10m peaks at \(mebibytes(window.peakRSSBytes)), holding up to \(grouped(memory.windowEvents)) events → \(grouped(Int(perEvent.rounded()))) bytes per buffered event")
   }
@@ -309,6 +312,12 @@ say()
   report.append(("memory", .object([
     ("users", .int(memoryUsers)), ("baseline_peak_rss_bytes", .int(memory.baseline.peakRSSBytes)),
     ("launcher_floor_bytes", .int(memory.baseline.floorBytes)), ("max_delay", .string("0s")), ("runs", .array(memoryRuns)),
+    ("entra_shaped", memory.entra.map { run in
+      .object([
+        ("tokens", .int(run.tokens)), ("tracked_tokens", run.trackedTokens.map(JSON.int) ?? .null),
+        ("peak_rss_bytes", .int(run.peakRSSBytes)), ("bytes_per_token", .double(memory.bytesPerToken(run), 0)),
+      ])
+    } ?? .null),
     ("window", .object([
       ("max_delay", .string("10m")), ("peak_rss_bytes", memory.window.map { .int($0.peakRSSBytes) } ?? .null),
       ("buffered_events", .int(memory.windowEvents)), ("bytes_per_buffered_event", memory.bytesPerBufferedEvent.map { .double($0, 0) } ?? .null),

@@ -41,26 +41,40 @@ public final class TravelDetector: Detector {
 
     // Trails are updated in place: a copy of the record would make each update copy the trail.
     var finding: Finding?
-    // Subjects are made only for a finding: a token's id is spelled out on each read.
     if checksTokens, let tokenID = event.packedToken, context.token != nil {
-      finding = check(context.token!.trail, point, subject: .token(tokenID.string), severity: rule.severity.raised)
-      record(point, in: &context.token!.trail)
+      if let worst = worstSighting(in: context.token!.trail, point) {
+        let anchor = context.token!.trail[worst.index].geoPoint(in: context.strings)
+        finding = makeFinding(from: anchor, to: point, worst, subject: .token(tokenID.string), severity: rule.severity.raised)
+      }
+      // A new token's first point nearly always shares its first use's places: their numbers.
+      let firstUse = context.token!.baseline.firstUse
+      record(point, in: &context.token!.trail, strings: &context.strings, like: .init(city: firstUse.city, country: firstUse.country, ip: firstUse.ip))
     }
     if checksUsers, let userID = event.user, context.user != nil {
-      let userFinding = check(context.user!.trail, point, subject: .user(userID), severity: rule.severity)
-      finding = finding ?? userFinding  // the same token in both places is the stronger alert
+      if let worst = worstSighting(in: context.user!.trail, point) {
+        let userFinding = makeFinding(from: context.user!.trail[worst.index], to: point, worst, subject: .user(userID), severity: rule.severity)
+        finding = finding ?? userFinding  // the same token in both places is the stronger alert
+      }
       record(point, in: &context.user!.trail)
     }
     return finding
   }
 
-  private func check(_ trail: [GeoPoint], _ point: GeoPoint, subject makeSubject: @autoclosure () -> FindingSubject, severity: Severity) -> Finding? {
-    var worst: (index: Int, km: Double, hours: Double, speed: Double)?
-    // Newest first, reading only the numbers: copying each point would retain its three strings.
+  /// The fastest implausible move from a point of `trail` to `point`, if any.
+  private struct Worst {
+    var index: Int
+    var km: Double
+    var hours: Double
+    var speed: Double
+  }
+
+  private func worstSighting<Trail: TravelTrail>(in trail: Trail, _ point: GeoPoint) -> Worst? {
+    var worst: Worst?
+    // Newest first, reading only the numbers: copying each point would retain its strings.
     var index = trail.count
     while index > 0 {
       index -= 1
-      let (time, latitude, longitude) = (trail[index].time, trail[index].latitude, trail[index].longitude)
+      let (time, latitude, longitude) = trail.sighting(index)
       guard point.time - time <= lookback && time <= point.time else { continue }
       // Most sightings are near the last ones: no need for the trigonometry to know they are.
       guard kilometreBounds(latitude, longitude, point.latitude, point.longitude).upper - 2 * geoError >= minDistance else { continue }
@@ -69,11 +83,12 @@ public final class TravelDetector: Detector {
       guard feasibleKm >= minDistance else { continue }
       let hours = Double((point.time - time).millis) / 3_600_000
       let speed = hours > 0 ? feasibleKm / hours : Double.infinity
-      if speed > maxSpeed, speed > (worst?.speed ?? 0) { worst = (index, km, hours, speed) }
+      if speed > maxSpeed, speed > (worst?.speed ?? 0) { worst = Worst(index: index, km: km, hours: hours, speed: speed) }
     }
-    guard let worst else { return nil }
-    let subject = makeSubject()
-    let anchor = trail[worst.index]
+    return worst
+  }
+
+  private func makeFinding(from anchor: GeoPoint, to point: GeoPoint, _ worst: Worst, subject: FindingSubject, severity: Severity) -> Finding {
     var evidence = EvidenceBuilder()
     evidence.add("scope", subject.kind)
     evidence.add("from", anchor.evidence)
@@ -86,6 +101,21 @@ public final class TravelDetector: Detector {
     let speedText = worst.speed.isFinite ? "\(Int(worst.speed)) km/h" : "at the same instant"
     let summary = "same \(subject.kind) in \(place(anchor)) and \(place(point)), \(Int(worst.km)) km apart in \(Int((worst.hours * 60).rounded())) min (\(speedText))"
     return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
+  }
+
+  /// `record` for a token's compact trail: the same rule, its places interned.
+  private func record(_ point: GeoPoint, in trail: inout TokenTrail, strings: inout StringInterner, like firstUse: TokenTrail.Places) {
+    if trail.count == 0 {
+      trail.append(point, strings: &strings, like: firstUse)
+      return
+    }
+    let newest = trail.sighting(trail.count - 1)
+    if isNear(newest.latitude, newest.longitude, point.latitude, point.longitude) {
+      trail.replaceNewest(with: point, strings: &strings)
+      return
+    }
+    trail.append(point, strings: &strings)
+    if trail.count > history { trail.removeOldest(trail.count - history) }
   }
 
   /// Keeps the last `history` distinct places; a sighting near the newest one just refreshes it.
@@ -129,5 +159,26 @@ extension GeoPoint {
     e.add("country", country)
     e.add("ip", ip)
     return e
+  }
+}
+
+/// What `TravelDetector` reads of a trail of sightings, oldest first: a user's (`[GeoPoint]`) or a
+/// token's (`TokenTrail`).
+protocol TravelTrail {
+  var count: Int { get }
+  /// The time and coordinates of the `index`th sighting.
+  func sighting(_ index: Int) -> (time: EventTime, latitude: Double, longitude: Double)
+}
+
+extension Array: TravelTrail where Element == GeoPoint {
+  func sighting(_ index: Int) -> (time: EventTime, latitude: Double, longitude: Double) {
+    (self[index].time, self[index].latitude, self[index].longitude)
+  }
+}
+
+extension TokenTrail: TravelTrail {
+  func sighting(_ index: Int) -> (time: EventTime, latitude: Double, longitude: Double) {
+    let point = self[index]
+    return (point.time.value ?? .distantPast, point.latitude, point.longitude)
   }
 }

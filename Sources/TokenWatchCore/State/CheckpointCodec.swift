@@ -766,7 +766,11 @@ extension TokenRecord: InternedCheckpointCodable {
     try f.stringField(&session, in: &strings)
     try f.field(&$revokedAt)
     try baseline.checkpointFields(&f, strings: &strings)
-    try f.field(&trail)
+    // Written as the `[GeoPoint]` it was before it was kept compact.
+    try f.plainField("token trail", { trail.geoPoints(in: strings) }, restore: { points in
+      trail = TokenTrail(restoring: points, strings: &strings)
+      return true
+    })
   }
 }
 

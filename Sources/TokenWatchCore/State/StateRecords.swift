@@ -50,7 +50,7 @@ public struct TokenRecord: StateRecord, Sendable {
   /// The last successful use before the current event (dormancy).
   @CompactEventTime public var lastUse: EventTime? = nil
   @CompactEventTime public var revokedAt: EventTime? = nil
-  public var trail: [GeoPoint] = []
+  public var trail = TokenTrail()
   public var baseline = NetworkBaseline()
   public var user = InternedString.none
   public var task = InternedString.none
@@ -65,6 +65,7 @@ public struct TokenRecord: StateRecord, Sendable {
     marks.insert(task)
     marks.insert(session)
     baseline.markStrings(&marks)
+    trail.markStrings(&marks)
   }
 }
 
