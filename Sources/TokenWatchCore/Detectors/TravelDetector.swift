@@ -103,7 +103,7 @@ public final class TravelDetector: Detector {
     return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
   }
 
-  /// `record` for a token's compact trail: the same rule, its places interned.
+  /// `record` for a token's compact trail (`TokenTrail`): the same rule, its places interned.
   private func record(_ point: GeoPoint, in trail: inout TokenTrail, strings: inout StringInterner, like firstUse: TokenTrail.Places) {
     if trail.count == 0 {
       trail.append(point, strings: &strings, like: firstUse)
@@ -118,10 +118,10 @@ public final class TravelDetector: Detector {
     if trail.count > history { trail.removeOldest(trail.count - history) }
   }
 
-  /// Keeps the last `history` distinct places; a sighting near the newest one just refreshes it.
+  /// Keeps a user's last `history` distinct places; a sighting near the newest one just refreshes it.
   private func record(_ point: consuming GeoPoint, in trail: inout [GeoPoint]) {
-    // A new token's first point, the usual case: an array made with its one element, where
-    // `append` to the empty array took the generic growth path (about 110 instructions more).
+    // A first point: an array made with its one element, where `append` to the empty array took
+    // the generic growth path (about 110 instructions more).
     if trail.isEmpty {
       trail = [point]
       return

@@ -300,24 +300,19 @@ public enum EntraSignInFastPath {
     }
 
     /// `string(value, cached: false)` as an event id, packed without a string when it can be.
-    func eventID(_ value: Value) throws(Unsupported) -> PackedEventID? {
-      switch value {
-      case .absent, .null, .bool: return nil
-      case .number: throw Unsupported()
-      case .string(let start, let end):
-        let text = bytes(start, end)
-        return meansNoValue(text) ? nil : PackedEventID(utf8: text)
-      }
-    }
+    func eventID(_ value: Value) throws(Unsupported) -> PackedEventID? { try id(value, PackedEventID.init(utf8:)) }
 
     /// `string(value, cached: false)` as a token id, packed without a string when it can be.
-    func token(_ value: Value) throws(Unsupported) -> TokenKey? {
+    func token(_ value: Value) throws(Unsupported) -> TokenKey? { try id(value, TokenKey.init(utf8:)) }
+
+    /// `string(value, cached: false)`, made by `make` straight from the bytes.
+    @inline(__always) private func id<ID>(_ value: Value, _ make: (UnsafeBufferPointer<UInt8>) -> ID) throws(Unsupported) -> ID? {
       switch value {
       case .absent, .null, .bool: return nil
       case .number: throw Unsupported()
       case .string(let start, let end):
         let text = bytes(start, end)
-        return meansNoValue(text) ? nil : TokenKey(utf8: text)
+        return meansNoValue(text) ? nil : make(text)
       }
     }
 
