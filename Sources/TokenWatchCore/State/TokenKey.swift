@@ -35,29 +35,20 @@ public enum TokenKey: Sendable, Equatable {
     case .text(let text):
       return text
     case .packed(let high, let low):
-      return String(unsafeUninitializedCapacity: 22) { buffer in
-        for i in 0..<22 { buffer[i] = TokenKey.alphabet[Int(TokenKey.sextet(i, high: high, low: low))] }
-        return 22
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(16)
+      for word in [high, low] {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
       }
+      return Base64URL.encode(bytes)
     }
   }
 
-  /// The `index`th six bits, from the top, of the 16 bytes `high:low` followed by four zero bits.
-  static func sextet(_ index: Int, high: UInt64, low: UInt64) -> UInt64 {
-    // Where the sextet's lowest bit falls in the 128-bit number (negative: in the four zeros).
-    let position = 122 - 6 * index
-    if position < 0 { return low << UInt64(-position) & 63 }
-    if position >= 64 { return high >> UInt64(position - 64) & 63 }
-    if position > 58 { return (low >> UInt64(position) | high << UInt64(64 - position)) & 63 }
-    return low >> UInt64(position) & 63
-  }
-
-  static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-  /// The 16 bytes 22 canonical base64url characters spell (high word first); nil for any other text.
+  /// The 16 bytes 22 canonical base64url characters spell (high word first); nil for any other
+  /// text. (`Base64URL.decode` reads the same, through a string and an array.)
   static func base64URL(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
     guard bytes.count == 22 else { return nil }
-    return sextetValues.withUnsafeBufferPointer { values in
+    return Base64Codec.urlTable.withUnsafeBufferPointer { values in
       var high: UInt64 = 0
       var low: UInt64 = 0
       var invalid: UInt8 = 0
@@ -65,21 +56,15 @@ public enum TokenKey: Sendable, Equatable {
         let value = values[Int(bytes[i])]
         invalid |= value
         high = high << 6 | low >> 58
-        low = low << 6 | UInt64(value)
+        low = low << 6 | UInt64(value)  // garbage when invalid, and then not returned
       }
-      // The last character carries two bits of data; its other four must be zero.
+      // The last character carries two bits of data; its other four must be zero. A byte
+      // outside the alphabet maps to 0xFF, whose 0x40 bit no sextet has.
       let last = values[Int(bytes[21])]
       guard (invalid | last) & 0x40 == 0, last & 0xF == 0 else { return nil }
       return (high << 2 | low >> 62, low << 2 | UInt64(last >> 4))
     }
   }
-
-  /// Each byte's six bits in the base64url alphabet; 0x40 for a byte outside it.
-  private static let sextetValues: [UInt8] = {
-    var values = [UInt8](repeating: 0x40, count: 256)
-    for (value, byte) in alphabet.enumerated() { values[Int(byte)] = UInt8(value) }
-    return values
-  }()
 }
 
 extension TokenKey: StoreKey {
