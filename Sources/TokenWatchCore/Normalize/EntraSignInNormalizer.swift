@@ -289,7 +289,7 @@ public enum EntraSignInNormalizer: EventNormalizer {
     // Each sign-in has its own id and token: made afresh, not through the string cache.
     event.packedEventID = signIn.eventID(.id)
     // The UTI is the request id re-encoded, so it can be rebuilt when an export dropped it.
-    event.token = signIn.uncachedString(.uniqueTokenIdentifier)
+    event.packedToken = signIn.token(.uniqueTokenIdentifier)
     if event.packedToken == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
     event.session = signIn.string(.sessionId)
     event.issuerType = signIn.string(.tokenIssuerType)

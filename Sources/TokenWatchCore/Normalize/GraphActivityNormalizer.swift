@@ -116,7 +116,7 @@ public enum GraphActivityNormalizer: EventNormalizer {
       event.user = servicePrincipal
       event.actor = .service
     }
-    event.token = call.string(.signInActivityId)
+    event.packedToken = call.token(.signInActivityId)
     event.session = keys.sessionIds.lazy.compactMap { call.string(at: $0) }.first
     event.device = keys.deviceIds.lazy.compactMap { call.string(at: $0) }.first
     event.app = call.string(.appId)

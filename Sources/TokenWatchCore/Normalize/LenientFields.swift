@@ -27,6 +27,13 @@ extension JSONDocument {
     return lenientString(ref, cached: false).map(PackedEventID.init)
   }
 
+  /// `lenientString(ref, cached: false)` as a token id: Entra's and Graph's are packed from the
+  /// line's bytes (they have nothing to escape), without making a string.
+  func lenientToken(_ ref: JSONRef) -> TokenKey? {
+    if kind(ref) == .string, let packed = withRawBytes(ref, TokenKey.packed(utf8:)) { return packed }
+    return lenientString(ref, cached: false).map(TokenKey.init)
+  }
+
   /// An RFC 3339 time from a string value, parsed straight from its bytes: a time has nothing to
   /// escape, so escaped text fails there and its decoded text is parsed instead (rare).
   func eventTime(_ ref: JSONRef) -> EventTime? {
@@ -152,10 +159,10 @@ struct LenientView {
   // Not `value.flatMap(document.lenientString)`: that partial application captures a copy of the
   // document, retaining and releasing its two arrays on every field read.
   func string(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0) } }
-  /// For values that never repeat (record and token ids): see `JSONDocument.uncachedString`.
-  func uncachedString(_ value: JSONRef?) -> String? { read(value) { document.lenientString($0, cached: false) } }
   /// A record's id (see `JSONDocument.lenientEventID`).
   func eventID(_ value: JSONRef?) -> PackedEventID? { read(value) { document.lenientEventID($0) } }
+  /// A token id (see `JSONDocument.lenientToken`).
+  func token(_ value: JSONRef?) -> TokenKey? { read(value) { document.lenientToken($0) } }
   func int64(_ value: JSONRef?) -> Int64? { read(value) { document.lenientInt64($0) } }
   func double(_ value: JSONRef?) -> Double? { read(value) { document.lenientDouble($0) } }
   func bool(_ value: JSONRef?) -> Bool? { read(value) { document.lenientBool($0) } }
@@ -242,8 +249,8 @@ struct FieldView<Field: RawRepresentable> where Field.RawValue == Int {
   var document: JSONDocument { view.document }
   func member(_ field: Field) -> JSONRef? { members[field.rawValue] }
   func string(_ field: Field) -> String? { view.string(member(field)) }
-  func uncachedString(_ field: Field) -> String? { view.uncachedString(member(field)) }
   func eventID(_ field: Field) -> PackedEventID? { view.eventID(member(field)) }
+  func token(_ field: Field) -> TokenKey? { view.token(member(field)) }
   func int64(_ field: Field) -> Int64? { view.int64(member(field)) }
   func bool(_ field: Field) -> Bool? { view.bool(member(field)) }
   func asn(_ field: Field) -> UInt32? { view.asn(member(field)) }

@@ -65,7 +65,7 @@ public enum NativeNormalizer: EventNormalizer {
 
     event.user = try fields.string(.user)
     event.upn = try fields.string(.upn).map(lowercasedLogin)
-    event.token = try fields.string(.token)
+    event.packedToken = try fields.token(.token)
     event.session = try fields.string(.session)
     event.task = try fields.string(.task)
     event.app = try fields.string(.app)
@@ -81,7 +81,7 @@ public enum NativeNormalizer: EventNormalizer {
     event.device = try fields.string(.device)
     event.bound = try fields.bool(.bound)
     event.trustedNetwork = try fields.bool(.trusted) ?? false
-    event.eventID = try fields.string(.id)
+    event.packedEventID = try fields.eventID(.id)
     if let issuedAt = try fields.time(.tokenIssuedAt) { event.tokenIssuedAt = issuedAt }
   }
 
@@ -126,6 +126,18 @@ public enum NativeNormalizer: EventNormalizer {
         throw NormalizeFailure(.invalid, "\"\(field.key)\" must be a string")
       }
       return text.isEmpty ? nil : text
+    }
+
+    /// `string(field)` as a token id, packed from the line's bytes when they spell one.
+    func token(_ field: Field) throws(NormalizeFailure) -> TokenKey? {
+      if let value = present(field), document.kind(value) == .string, let packed = document.withRawBytes(value, TokenKey.packed(utf8:)) { return packed }
+      return try string(field).map(TokenKey.init)
+    }
+
+    /// `string(field)` as a record id, packed from the line's bytes when they spell a UUID.
+    func eventID(_ field: Field) throws(NormalizeFailure) -> PackedEventID? {
+      if let value = present(field), document.kind(value) == .string, let packed = document.withRawBytes(value, PackedEventID.uuid(utf8:)) { return packed }
+      return try string(field).map(PackedEventID.init)
     }
 
     /// An RFC 3339 time (`JSONDocument.eventTime`); nil when absent.

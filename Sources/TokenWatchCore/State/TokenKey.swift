@@ -29,6 +29,11 @@ public enum TokenKey: Sendable, Equatable {
     }
   }
 
+  /// The id `bytes` spell, packed; nil when they cannot be.
+  public static func packed(utf8 bytes: UnsafeBufferPointer<UInt8>) -> TokenKey? {
+    base64URL(bytes).map { .packed(high: $0.0, low: $0.1) }
+  }
+
   /// The id's text, as it was read.
   public var string: String {
     switch self {

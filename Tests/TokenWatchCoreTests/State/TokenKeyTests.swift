@@ -131,4 +131,26 @@ private func words(_ bytes: [UInt8]) -> (UInt64, UInt64) {
     other.longitude = e.longitude
     #expect(other == e)
   }
+
+  /// The readers pack ids from the line's bytes where they can, and otherwise through the text
+  /// (an escaped id, say): the same key either way, and the native reader still refuses a token
+  /// that is not a string.
+  @Test func readersPackIDsFromBytesOrText() throws {
+    let plain = #"{"time":"2026-03-02T09:00:00Z","kind":"access","user":"u1","token":"NpKR6A3gW0OmmaSWButMtw","id":"e8919236-e00d-435b-a699-a49606eb4cb7"}"#
+    let escaped = #"{"time":"2026-03-02T09:00:00Z","kind":"access","user":"u1","token":"NpKR6A3gW0OmmaSWButMtw","id":"e8919236-e00d-435b-a699-a49606eb4cb7"}"#
+    let a = try NormalizeTestData.normalize(plain)
+    let b = try NormalizeTestData.normalize(escaped)
+    #expect(a.packedToken == TokenKey("NpKR6A3gW0OmmaSWButMtw") && b.packedToken == a.packedToken)
+    guard case .packed = a.packedToken else {
+      Issue.record("not packed")
+      return
+    }
+    #expect(a.packedEventID == b.packedEventID && a.eventID == "e8919236-e00d-435b-a699-a49606eb4cb7")
+    let other = try NormalizeTestData.normalize(#"{"time":"2026-03-02T09:00:00Z","kind":"access","user":"u1","token":"tok-1"}"#)
+    #expect(other.packedToken == .text("tok-1"))
+    #expect(try NormalizeTestData.failure(#"{"time":"2026-03-02T09:00:00Z","kind":"access","user":"u1","token":7}"#) != nil)
+    let graph = try NormalizeTestData.normalize(
+      #"{"time":"2026-03-02T09:00:00Z","category":"MicrosoftGraphActivityLogs","properties":{"timeGenerated":"2026-03-02T09:00:00Z","signInActivityId":"NpKR6A3gW0OmmaSWButMtw","userId":"u1","requestId":"e8919236-e00d-435b-a699-a49606eb4cb7"}}"#)
+    #expect(graph.packedToken == a.packedToken)
+  }
 }
