@@ -42,24 +42,27 @@ public final class ReplayDetector: Detector {
     // Baselines are updated in place: a copy of the record would make each update copy its arrays.
     let address = context.address
     var finding: Finding?
-    // Subjects are made only for a finding: a token's id is spelled out on each read.
-    if checksTokens, let tokenID = event.packedToken, context.token != nil {
+    if checksTokens, event.packedToken != nil, context.token != nil {
       // A new token's first use nearly always repeats its session's: its strings' numbers.
       let hint = context.session?.baseline.firstUse ?? InternedUse()
-      finding = check(&context.token!.baseline, &context.strings, subject: .token(tokenID.string), fromTrusted: fromTrusted, event: event, address: address, hint: hint)
+      finding = check(&context.token!.baseline, &context.strings, scope: .token, fromTrusted: fromTrusted, event: event, address: address, hint: hint)
     }
-    if checksSessions, let sessionID = event.session, context.session != nil {
+    if checksSessions, event.session != nil, context.session != nil {
       let sessionFinding = check(
-        &context.session!.baseline, &context.strings, subject: .session(sessionID), fromTrusted: fromTrusted, event: event, address: address, hint: InternedUse())
+        &context.session!.baseline, &context.strings, scope: .session, fromTrusted: fromTrusted, event: event, address: address, hint: InternedUse())
       finding = finding ?? sessionFinding  // one alert per event: the token-level one is the stronger
     }
     return finding
   }
 
+  /// Whose baseline `check` reads: the finding's subject is made from the event only when there
+  /// is a finding (binding the id for every event copied the string, and a token's is spelled out).
+  private enum Scope { case token, session }
+
   /// `strings` is the engine's table, which the baseline's strings are numbers in; `hint`, the
   /// numbers a new baseline's first use probably shares.
   private func check(
-    _ baseline: inout NetworkBaseline, _ strings: inout StringInterner, subject makeSubject: @autoclosure () -> FindingSubject, fromTrusted: Bool,
+    _ baseline: inout NetworkBaseline, _ strings: inout StringInterner, scope: Scope, fromTrusted: Bool,
     event: NormalizedEvent, address: IPAddress?, hint: InternedUse
   ) -> Finding? {
     if baseline.isEmpty {
@@ -80,7 +83,7 @@ public final class ReplayDetector: Detector {
     }
     baseline.lastOutsideUse = event.time
     guard let first = baseline.first(in: strings) else { return nil }
-    let subject = makeSubject()
+    let subject: FindingSubject = scope == .token ? .token(event.token!) : .session(event.session!)
 
     let interleaved = baseline.lastInsideUse.map { event.time - $0 <= interleaveWindow } ?? false
     let fromHosting = event.asn.map { hosting.contains(asn: $0) } ?? false

@@ -41,18 +41,20 @@ public final class TravelDetector: Detector {
 
     // Trails are updated in place: a copy of the record would make each update copy the trail.
     var finding: Finding?
-    if checksTokens, let tokenID = event.packedToken, context.token != nil {
+    // Ids are read for a finding only: binding one for every event copied it (a token's is
+    // spelled out).
+    if checksTokens, event.packedToken != nil, context.token != nil {
       if let worst = worstSighting(in: context.token!.trail, point) {
         let anchor = context.token!.trail[worst.index].geoPoint(in: context.strings)
-        finding = makeFinding(from: anchor, to: point, worst, subject: .token(tokenID.string), severity: rule.severity.raised)
+        finding = makeFinding(from: anchor, to: point, worst, subject: .token(event.token!), severity: rule.severity.raised)
       }
       // A new token's first point nearly always shares its first use's places: their numbers.
       let firstUse = context.token!.baseline.firstUse
       record(point, in: &context.token!.trail, strings: &context.strings, like: .init(city: firstUse.city, country: firstUse.country, ip: firstUse.ip))
     }
-    if checksUsers, let userID = event.user, context.user != nil {
+    if checksUsers, event.user != nil, context.user != nil {
       if let worst = worstSighting(in: context.user!.trail, point) {
-        let userFinding = makeFinding(from: context.user!.trail[worst.index], to: point, worst, subject: .user(userID), severity: rule.severity)
+        let userFinding = makeFinding(from: context.user!.trail[worst.index], to: point, worst, subject: .user(event.user!), severity: rule.severity)
         finding = finding ?? userFinding  // the same token in both places is the stronger alert
       }
       record(point, in: &context.user!.trail)

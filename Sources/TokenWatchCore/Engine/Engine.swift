@@ -179,63 +179,76 @@ public struct Engine {
   /// What every event teaches regardless of rules: who owns a token, when it was last used,
   /// whether a sign-in issued it, and the lifecycle facts (ended, disabled, revoked).
   static func applyFacts(to context: inout DetectionContext) {
-    let event = context.event
-    let t = event.time
+    // The event is read in place: `let event = context.event` copied its strings.
+    let t = context.event.time
     let isUse = context.isUse
     // The numbers of the event's user and session strings, which their own records keep (a
     // record's key is the string, so the number never changes): the token and session records
-    // take them without looking the strings up (most events bring a new token).
+    // take them without looking the strings up (most events bring a new token). The strings
+    // are read only to intern them: binding one for every event copied it, a retain and a
+    // release on a string the decoders share.
     var userNumber = InternedString.none
-    if let user = event.user {
-      userNumber = context.user != nil ? ownNumber(user, &context.user!.id, &context.strings) : context.strings.intern(user)
+    if context.event.user != nil {
+      if context.user == nil {
+        userNumber = context.strings.intern(context.event.user!)
+      } else {
+        if context.user!.id.isNone { context.user!.id = context.strings.intern(context.event.user!) }
+        userNumber = context.user!.id
+      }
     }
     var sessionNumber = InternedString.none
-    if let session = event.session {
-      sessionNumber = context.session != nil ? ownNumber(session, &context.session!.id, &context.strings) : context.strings.intern(session)
+    if context.event.session != nil {
+      if context.session == nil {
+        sessionNumber = context.strings.intern(context.event.session!)
+      } else {
+        if context.session!.id.isNone { context.session!.id = context.strings.intern(context.event.session!) }
+        sessionNumber = context.session!.id
+      }
     }
     // In place (`context.token!.x = …`): copying a record out and back retains every field.
     if context.token != nil {
-      if event.user != nil { context.token!.user = userNumber }
-      if event.session != nil { context.token!.session = sessionNumber }
-      if let task = event.task { context.strings.update(&context.token!.task, to: task) }
-      if (event.kind == .signIn || event.kind == .tokenIssued) && event.outcome != .failure { context.token!.issued = true }
+      if context.event.user != nil { context.token!.user = userNumber }
+      if context.event.session != nil { context.token!.session = sessionNumber }
+      if let task = context.event.task { context.strings.update(&context.token!.task, to: task) }
+      if (context.event.kind == .signIn || context.event.kind == .tokenIssued) && context.event.outcome != .failure { context.token!.issued = true }
       if isUse, (context.token!.lastUse ?? .distantPast) < t { context.token!.lastUse = t }
     }
     if context.session != nil {
-      if event.user != nil { context.session!.user = userNumber }
+      if context.event.user != nil { context.session!.user = userNumber }
       if isUse, (context.session!.lastUse ?? .distantPast) < t { context.session!.lastUse = t }
     }
     if context.user != nil {
-      if let upn = event.upn { context.user!.upn = upn }
-      if event.actor != .unknown { context.user!.actor = event.actor }
-      if event.kind == .signIn || event.kind == .tokenIssued {
+      // Stored only when it changes: the same storage again would be a retain and a release.
+      if context.event.upn != nil, !Self.holds(context.user!.upn, context.event.upn!) { context.user!.upn = context.event.upn }
+      if context.event.actor != .unknown { context.user!.actor = context.event.actor }
+      if context.event.kind == .signIn || context.event.kind == .tokenIssued {
         if context.user!.firstSignIn.map({ t < $0 }) ?? true { context.user!.firstSignIn = t }
         if (context.user!.lastSignIn ?? .distantPast) < t { context.user!.lastSignIn = t }
       }
     }
-    switch event.kind {
+    switch context.event.kind {
     case .sessionEnd:
       context.session?.endedAt = t
     case .tokenRevoked:
-      if event.packedToken != nil { context.token?.revokedAt = t }
-      if event.session != nil { context.session?.revokedAt = t }
-      if event.packedToken == nil && event.session == nil { context.user?.revokedBefore = t }
+      if context.event.packedToken != nil { context.token?.revokedAt = t }
+      if context.event.session != nil { context.session?.revokedAt = t }
+      if context.event.packedToken == nil && context.event.session == nil { context.user?.revokedBefore = t }
     case .userDisabled:
       context.user?.disabledAt = t
     case .userEnabled:
       context.user?.disabledAt = nil
     case .taskEnd:
       context.task?.endedAt = t
-      if let user = event.user { context.task?.user = user }
+      if let user = context.event.user { context.task?.user = user }
     default:
       break
     }
   }
 
-  /// The number of `string`, the key of a record that keeps it in `id` (interned on first use).
-  @inline(__always) private static func ownNumber(_ string: String, _ id: inout InternedString, _ strings: inout StringInterner) -> InternedString {
-    if id.isNone { id = strings.intern(string) }
-    return id
+  /// Whether `stored` is `string` in the same storage.
+  @inline(__always) private static func holds(_ stored: String?, _ string: String) -> Bool {
+    guard let stored else { return false }
+    return ExactString.sameStorage(stored, string)
   }
 
   /// `userID` is the event's user as `DetectionContext.userID` found it.
