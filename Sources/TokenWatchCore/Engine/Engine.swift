@@ -103,17 +103,23 @@ public struct Engine {
       (tokenSlot, context.token, context.tokenIsNew) = (out.slot, out.record, out.created)
       if out.created { context.token!.firstSeen = t }
     }
+    // The event's session and user are read in place: binding either for every event retained
+    // and released a string the decoders share.
     var sessionSlot: Int?
-    if let id = context.event.session {
-      let out = sessions.checkOut(id, knownHash: context.event.keyHashes.session, at: t)
+    if context.event.session != nil {
+      let out = sessions.checkOut(context.event.session!, knownHash: context.event.keyHashes.session, at: t)
       (sessionSlot, context.session, context.sessionIsNew) = (out.slot, out.record, out.created)
       if out.created { context.session!.firstSeen = t }
     }
     var userSlot: Int?
-    let userID = context.userID
-    if let id = userID {
-      // `userID` is the event's own user when it has one.
-      let out = users.checkOut(id, knownHash: context.event.user != nil ? context.event.keyHashes.user : 0, at: t)
+    // Without a user of its own, the event's user is its token's or session's, or its login
+    // (`DetectionContext.userID`), worked out before the records go back to their stores.
+    let otherUserID = context.event.user == nil ? context.userID : nil
+    if context.event.user != nil {
+      let out = users.checkOut(context.event.user!, knownHash: context.event.keyHashes.user, at: t)
+      (userSlot, context.user) = (out.slot, out.record)
+    } else if let id = otherUserID {
+      let out = users.checkOut(id, at: t)
       (userSlot, context.user) = (out.slot, out.record)
     }
     var taskSlot: Int?
@@ -136,7 +142,7 @@ public struct Engine {
     if let slot = domainSlot { domains.put(context.domain.take()!, slot) }
     var user = context.user.take()
     for (rule, finding) in findings {
-      emit(finding, rule: rule, event: context.event, userID: userID, user: &user, late: late, into: &output)
+      emit(finding, rule: rule, event: context.event, userID: context.event.user ?? otherUserID, user: &user, late: late, into: &output)
     }
     if let slot = userSlot { users.put(user.take()!, slot) }  // taken: `user!` copied the record
     swap(&context.strings, &strings)
