@@ -299,6 +299,16 @@ public enum EntraSignInFastPath {
       }
     }
 
+    /// `string(value).map(lowercasedLogin)`, testing the bytes first: a login that needs no
+    /// lowering (nearly every one) is the cached string itself, where passing it through
+    /// `lowercasedLogin` retained and released it once more.
+    func login(_ value: Value) throws(Unsupported) -> String? {
+      if case .string(let start, let end) = value, hasUpperCaseOrNonASCII(UnsafeRawBufferPointer(bytes(start, end))) {
+        return try string(value).map(lowercasedLogin)
+      }
+      return try string(value)
+    }
+
     /// `string(value, cached: false)` as an event id, packed without a string when it can be.
     func eventID(_ value: Value) throws(Unsupported) -> PackedEventID? { try id(value, PackedEventID.init(utf8:)) }
 
@@ -382,10 +392,10 @@ public enum EntraSignInFastPath {
 
     if kind.servicePrincipal {
       event.user = try text.string(found[.servicePrincipalId])
-      event.upn = try text.string(found[.servicePrincipalName]).map(lowercasedLogin)
+      event.upn = try text.login(found[.servicePrincipalName])
     } else {
       event.user = try text.string(found[.userId])
-      event.upn = try text.string(found[.userPrincipalName]).map(lowercasedLogin)
+      event.upn = try text.login(found[.userPrincipalName])
     }
     event.app = try text.string(found[.appId])
     event.packedEventID = try text.eventID(found[.id])
