@@ -1,4 +1,5 @@
 import Foundation
+import TokenWatchCore
 
 // Figure 2: memory per tracked token. Native events where every event carries a token never seen
 // before, from a fixed population of users and sessions (one session per user, one /24 per user),
@@ -37,8 +38,7 @@ func generateDistinctTokenFile(count: Int, path: String, shape: TokenShape = .pl
 private func entraTokenID(_ i: Int) -> String {
   var bytes: [UInt8] = [0x36, 0x92, 0x91, 0xE8, 0x0D, 0xE0, 0x5B, 0x43]
   for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: UInt64(i) >> UInt64(shift))) }
-  return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-    .replacingOccurrences(of: "=", with: "")
+  return Base64URL.encode(bytes)
 }
 
 /// RFC 3339 time `millis` after 2026-04-01T00:00:00Z (within one month, which 5M ms is).

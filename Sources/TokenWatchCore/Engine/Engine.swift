@@ -193,24 +193,8 @@ public struct Engine {
     // take them without looking the strings up (most events bring a new token). The strings
     // are read only to intern them: binding one for every event copied it, a retain and a
     // release on a string the decoders share.
-    var userNumber = InternedString.none
-    if context.event.user != nil {
-      if context.user == nil {
-        userNumber = context.strings.intern(context.event.user!)
-      } else {
-        if context.user!.id.isNone { context.user!.id = context.strings.intern(context.event.user!) }
-        userNumber = context.user!.id
-      }
-    }
-    var sessionNumber = InternedString.none
-    if context.event.session != nil {
-      if context.session == nil {
-        sessionNumber = context.strings.intern(context.event.session!)
-      } else {
-        if context.session!.id.isNone { context.session!.id = context.strings.intern(context.event.session!) }
-        sessionNumber = context.session!.id
-      }
-    }
+    let userNumber = context.event.user == nil ? .none : ownNumber(context.event.user!, in: &context.user, &context.strings)
+    let sessionNumber = context.event.session == nil ? .none : ownNumber(context.event.session!, in: &context.session, &context.strings)
     // In place (`context.token!.x = …`): copying a record out and back retains every field.
     if context.token != nil {
       if context.event.user != nil { context.token!.user = userNumber }
@@ -249,6 +233,14 @@ public struct Engine {
     default:
       break
     }
+  }
+
+  /// The number of `key`, which `record` (checked out for that key) keeps in its `id`, interned
+  /// on first use.
+  @inline(__always) private static func ownNumber<Record: OwnNumbered>(_ key: String, in record: inout Record?, _ strings: inout StringInterner) -> InternedString {
+    guard record != nil else { return strings.intern(key) }
+    if record!.id.isNone { record!.id = strings.intern(key) }
+    return record!.id
   }
 
   /// Whether `stored` is `string` in the same storage.

@@ -22,16 +22,17 @@ extension JSONDocument {
 
   /// `lenientString(ref, cached: false)` as an event id: a UUID is packed from the line's bytes
   /// (it has nothing to escape), without making a string.
-  func lenientEventID(_ ref: JSONRef) -> PackedEventID? {
-    if kind(ref) == .string, let packed = withRawBytes(ref, PackedEventID.uuid(utf8:)) { return packed }
-    return lenientString(ref, cached: false).map(PackedEventID.init)
-  }
+  func lenientEventID(_ ref: JSONRef) -> PackedEventID? { lenientID(ref, PackedEventID.uuid(utf8:), PackedEventID.init) }
 
   /// `lenientString(ref, cached: false)` as a token id: Entra's and Graph's are packed from the
   /// line's bytes (they have nothing to escape), without making a string.
-  func lenientToken(_ ref: JSONRef) -> TokenKey? {
-    if kind(ref) == .string, let packed = withRawBytes(ref, TokenKey.packed(utf8:)) { return packed }
-    return lenientString(ref, cached: false).map(TokenKey.init)
+  func lenientToken(_ ref: JSONRef) -> TokenKey? { lenientID(ref, TokenKey.packed(utf8:), TokenKey.init) }
+
+  /// An id `packed` reads from a string's raw bytes when it can (nothing escaped), else `text`
+  /// makes from `lenientString(ref, cached: false)`.
+  private func lenientID<ID>(_ ref: JSONRef, _ packed: (UnsafeBufferPointer<UInt8>) -> ID?, _ text: (String) -> ID) -> ID? {
+    if kind(ref) == .string, let id = withRawBytes(ref, packed) { return id }
+    return lenientString(ref, cached: false).map(text)
   }
 
   /// An RFC 3339 time from a string value, parsed straight from its bytes: a time has nothing to

@@ -129,15 +129,16 @@ public enum NativeNormalizer: EventNormalizer {
     }
 
     /// `string(field)` as a token id, packed from the line's bytes when they spell one.
-    func token(_ field: Field) throws(NormalizeFailure) -> TokenKey? {
-      if let value = present(field), document.kind(value) == .string, let packed = document.withRawBytes(value, TokenKey.packed(utf8:)) { return packed }
-      return try string(field).map(TokenKey.init)
-    }
+    func token(_ field: Field) throws(NormalizeFailure) -> TokenKey? { try id(field, TokenKey.packed(utf8:), TokenKey.init) }
 
     /// `string(field)` as a record id, packed from the line's bytes when they spell a UUID.
-    func eventID(_ field: Field) throws(NormalizeFailure) -> PackedEventID? {
-      if let value = present(field), document.kind(value) == .string, let packed = document.withRawBytes(value, PackedEventID.uuid(utf8:)) { return packed }
-      return try string(field).map(PackedEventID.init)
+    func eventID(_ field: Field) throws(NormalizeFailure) -> PackedEventID? { try id(field, PackedEventID.uuid(utf8:), PackedEventID.init) }
+
+    /// An id `packed` reads from a string's raw bytes when it can (nothing escaped), else `text`
+    /// makes from `string(field)`, which refuses anything but a string.
+    private func id<ID>(_ field: Field, _ packed: (UnsafeBufferPointer<UInt8>) -> ID?, _ text: (String) -> ID) throws(NormalizeFailure) -> ID? {
+      if let value = present(field), document.kind(value) == .string, let id = document.withRawBytes(value, packed) { return id }
+      return try string(field).map(text)
     }
 
     /// An RFC 3339 time (`JSONDocument.eventTime`); nil when absent.

@@ -69,8 +69,13 @@ public struct TokenRecord: StateRecord, Sendable {
   }
 }
 
+/// A record that keeps the interned number of its own key (`Engine.applyFacts`).
+protocol OwnNumbered {
+  var id: InternedString { get set }
+}
+
 /// What is known about one session; compact like `TokenRecord`.
-public struct SessionRecord: StateRecord, Sendable {
+public struct SessionRecord: StateRecord, OwnNumbered, Sendable {
   public var firstSeen = EventTime.distantPast
   @CompactEventTime public var lastUse: EventTime? = nil
   @CompactEventTime public var endedAt: EventTime? = nil
@@ -90,7 +95,7 @@ public struct SessionRecord: StateRecord, Sendable {
   }
 }
 
-public struct UserRecord: StateRecord, Sendable {
+public struct UserRecord: StateRecord, OwnNumbered, Sendable {
   public var upn: String?
   public var actor: ActorType = .unknown
   public var disabledAt: EventTime?

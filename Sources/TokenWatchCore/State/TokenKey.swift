@@ -12,21 +12,13 @@ public enum TokenKey: Sendable, Equatable {
 
   public init(_ id: String) {
     var id = id
-    if let (high, low) = id.withUTF8(TokenKey.base64URL) {
-      self = .packed(high: high, low: low)
-    } else {
-      self = .text(id)
-    }
+    self = id.withUTF8(TokenKey.packed(utf8:)) ?? .text(id)
   }
 
   /// The id `bytes` spell (valid UTF-8, as every JSON string is), packed without a string when
   /// it can be.
   public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-    if let (high, low) = TokenKey.base64URL(bytes) {
-      self = .packed(high: high, low: low)
-    } else {
-      self = .text(String(decoding: bytes, as: UTF8.self))
-    }
+    self = TokenKey.packed(utf8: bytes) ?? .text(String(decoding: bytes, as: UTF8.self))
   }
 
   /// The id `bytes` spell, packed; nil when they cannot be.
