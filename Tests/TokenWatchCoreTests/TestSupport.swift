@@ -73,6 +73,12 @@ func records(_ rules: [CompiledRule], _ events: [NormalizedEvent], risk: RiskPol
 
 extension Alert {
   func evidence(_ key: String) -> EvidenceValue? { evidence.first { $0.0 == key }?.1 }
+
+  /// A nested evidence object by field name; nil when `key` is missing or not an object.
+  func evidenceFields(_ key: String) -> [String: EvidenceValue]? {
+    guard case .object(let fields)? = evidence(key) else { return nil }
+    return Dictionary(uniqueKeysWithValues: fields)
+  }
 }
 
 struct DemoArrival {

@@ -83,11 +83,10 @@ let demoEvents: [NormalizedEvent] = demoDayArrivals.map(\.event).enumerated()
     guard let alert = alerts.first else { return }
     #expect(alert.subject == .token("keep"))
     #expect(alert.user == "u1")
-    guard case .object(let baseline) = alert.evidence("baseline") else {
+    guard let fields = alert.evidenceFields("baseline") else {
       Issue.record("no baseline evidence")
       return
     }
-    let fields = Dictionary(uniqueKeysWithValues: baseline)
     #expect(fields["ip"] == .string("73.1.2.3"))
     #expect(fields["country"] == .string("US"))
     #expect(fields["city"] == .string("Austin"))

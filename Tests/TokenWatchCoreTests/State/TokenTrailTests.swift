@@ -55,11 +55,10 @@ private func point(_ minutes: Int64, _ city: String?, lat: Double = 51.5, lon: D
     engine.process(event("2026-03-02T10:40:00Z", .access, user: nil, upn: nil, token: "keep", ip: "1.120.0.1", country: "AU", city: "Sydney", lat: -33.87, lon: 151.21), into: &out)
     let alerts = out.compactMap { if case .alert(let a) = $0 { a } else { nil } }
     #expect(alerts.map(\.subject) == [.token("keep")])
-    guard case .object(let from)? = alerts.first?.evidence("from") else {
+    guard let fields = alerts.first?.evidenceFields("from") else {
       Issue.record("no origin in the evidence")
       return
     }
-    let fields = Dictionary(uniqueKeysWithValues: from)
     #expect(fields["city"] == .string("Atlantis"))
     #expect(fields["country"] == .string("AQ"))
     #expect(fields["ip"] == .string("73.1.2.3"))
