@@ -34,49 +34,111 @@ public final class JSONStringCache: @unchecked Sendable {
 
   /// A pointer, not an array: a class's `var` is checked for exclusive access at run time on
   /// every use, and this is used for every string of every record.
-  private let slots: UnsafeMutablePointer<String?>
+  private let slots: UnsafeMutablePointer<Slot>
   /// Per slot, the fingerprint of the last string that missed there.
   private let lastMiss: UnsafeMutablePointer<UInt64>
+  /// Strings shorter than `minLength`, by their bytes. Such a string lives inside the `String`
+  /// (no allocation to share), but making one still validates its bytes, about 390 instructions
+  /// for an IP address, a city or a country code; a hit here is a compare of two words. Kept on
+  /// first sight: an entry holds no storage, so a string that never repeats costs only its slot.
+  private let shortSlots: UnsafeMutablePointer<ShortEntry>
+  var shortSlotCount: Int { 1 << (slotBits - 2) }
+
+  /// A kept string, with where its UTF-8 bytes are: a hit compares them straight away, where
+  /// asking the `String` for its count and bytes cost about 90 instructions. The address stays
+  /// good while the slot holds the string (a native string's bytes live in its storage object).
+  struct Slot {
+    var string: String?
+    var bytes: UnsafeRawPointer?
+    var count: Int
+  }
+
+  /// A short string and its bytes as `shortKey` packs them.
+  struct ShortEntry {
+    var key: (UInt64, UInt64)
+    var string: String
+  }
 
   public init(slotBits: Int = smallSlotBits) {
     precondition((4...24).contains(slotBits), "slot bits out of range")
     self.slotBits = slotBits
     let count = 1 << slotBits
     slots = .allocate(capacity: count)
-    slots.initialize(repeating: nil, count: count)
+    slots.initialize(repeating: Slot(string: nil, bytes: nil, count: 0), count: count)
     lastMiss = .allocate(capacity: count)
     lastMiss.initialize(repeating: 0, count: count)
+    // Key (0, 0) is no string's: `shortKey` packs the length into the second word.
+    shortSlots = .allocate(capacity: 1 << (slotBits - 2))
+    shortSlots.initialize(repeating: ShortEntry(key: (0, 0), string: ""), count: 1 << (slotBits - 2))
   }
 
   deinit {
     // Only the slots that hold a string: `deinitialize(count:)` over all of them went through
     // the runtime's generic array destroy, about 115 instructions a slot (2.5M for a thread's
     // cache, at the end of every run). A nil slot holds nothing to release.
-    for i in 0..<slotCount where slots[i] != nil { (slots + i).deinitialize(count: 1) }
+    for i in 0..<slotCount where slots[i].string != nil { (slots + i).deinitialize(count: 1) }
     slots.deallocate()
     lastMiss.deallocate()
+    // Short strings hold no storage: nothing to release.
+    shortSlots.deallocate()
   }
 
   /// `bytes` as a string; `bytes` must be valid UTF-8 (the parser has checked it).
   public func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     let count = bytes.count
-    guard count >= Self.minLength, count <= Self.maxLength, let base = bytes.baseAddress else {
+    guard count <= Self.maxLength, count > 0, let base = bytes.baseAddress else {
       return String(decoding: bytes, as: UTF8.self)
     }
+    if count < Self.minLength { return shortString(base, count) }
     let raw = UnsafeRawPointer(base)
     let head = raw.loadUnaligned(as: UInt64.self)
     let middle = raw.loadUnaligned(fromByteOffset: count / 2 - 4, as: UInt64.self)
     let tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     let mixed = (head ^ (middle << 21 | middle >> 43) ^ (tail << 42 | tail >> 22) ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
     let slot = Int(truncatingIfNeeded: mixed >> UInt64(64 - slotBits))
-    if let cached = slots[slot], utf8Equals(cached, base, count) { return cached }
-    let made = String(decoding: bytes, as: UTF8.self)
+    let kept = slots + slot
+    if kept.pointee.count == count, memoryEquals(base, kept.pointee.bytes?.assumingMemoryBound(to: UInt8.self), count) {
+      return kept.pointee.string.unsafelyUnwrapped
+    }
+    var made = String(decoding: bytes, as: UTF8.self)
     if lastMiss[slot] == mixed {
-      slots[slot] = made
+      // Made from at least 16 bytes, so native and contiguous: its bytes have an address.
+      made.makeContiguousUTF8()
+      let address = made.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+      kept.pointee = Slot(string: address == nil ? nil : made, bytes: address, count: address == nil ? 0 : count)
     } else {
       lastMiss[slot] = mixed
     }
     return made
   }
 
+  /// `string` for 1 to 15 bytes.
+  @inline(__always) private func shortString(_ base: UnsafePointer<UInt8>, _ count: Int) -> String {
+    let key = Self.shortKey(base, count)
+    let mixed = (key.0 ^ (key.1 << 29 | key.1 >> 35)) &* 0x9E37_79B9_7F4A_7C15
+    let entry = shortSlots + Int(truncatingIfNeeded: mixed >> UInt64(64 - (slotBits - 2)))
+    if entry.pointee.key == key { return entry.pointee.string }
+    let made = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+    entry.pointee = ShortEntry(key: key, string: made)
+    return made
+  }
+
+  /// 1 to 15 bytes as two words that tell any two such byte strings apart: the bytes (the
+  /// first and last eight, overlapping, from 8 bytes on) and the length in the second word's
+  /// top byte, where no byte of a shorter string reaches.
+  @inline(__always) static func shortKey(_ base: UnsafePointer<UInt8>, _ count: Int) -> (UInt64, UInt64) {
+    let raw = UnsafeRawPointer(base)
+    let length = UInt64(count) << 56
+    if count >= 8 {
+      // The tail word's first byte is dropped (bytes 0 to 7 hold it) to make room for the length.
+      let tail = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+      return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)), (tail >> 8) | length)
+    }
+    if count >= 4 {
+      let head = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+      let tail = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+      return (head | tail << 32, length)
+    }
+    return (UInt64(base[0]) | UInt64(base[count / 2]) << 8 | UInt64(base[count - 1]) << 16, length)
+  }
 }

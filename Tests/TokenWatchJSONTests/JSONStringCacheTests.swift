@@ -13,7 +13,7 @@ import Testing
     var rng = Rng(seed: 41)
     // Few enough to repeat often, more than the cache has slots so some are pushed out.
     let pool: [String] = (0..<6000).map { i in
-      let length = [0, 1, 15, 16, 17, 36, 255, 256, 257, 300][i % 10]
+      let length = [0, 1, 15, 16, 17, 36, 255, 256, 257, 300, 2, 3, 4, 7, 8, 9, 14][i % 17]
       let alphabet: [String] = ["a", "Z", "0", "-", "é", "😀", "\\n", "\\u00e9", " "]
       var text = ""
       var scalarsWritten = 0
@@ -31,6 +31,36 @@ import Testing
       let got = cached.elements(cached.root).map { cached.string($0) }
       let expected = plain.elements(plain.root).map { plain.string($0) }
       #expect(got.map { $0.map { Array($0.utf8) } } == expected.map { $0.map { Array($0.utf8) } }, "\(text)")
+    }
+  }
+
+  /// Short strings are told apart by every byte and by their length: each string of 1 to 15
+  /// bytes with one byte changed, read right after the unchanged one (which is then cached),
+  /// comes back as itself, and so does each length of the same byte.
+  @Test func shortStringsDifferingInOneByteOrTheirLengthStayApart() throws {
+    var document = JSONDocument()
+    let cache = JSONStringCache()
+    defer { withExtendedLifetime(cache) {} }
+    document.stringCache = cache
+    func read(_ text: String) throws -> String {
+      try document.parse(Array("\"\(text)\"".utf8))
+      return try #require(document.string(document.root))
+    }
+    for length in 1...15 {
+      let plain = String(repeating: "a", count: length)
+      #expect(try read(plain) == plain)
+      for position in 0..<length {
+        var bytes = Array(plain.utf8)
+        bytes[position] = UInt8(ascii: "b")
+        let changed = String(decoding: bytes, as: UTF8.self)
+        #expect(try read(plain) == plain)
+        #expect(try read(changed) == changed, "length \(length), byte \(position)")
+      }
+    }
+    for length in 1...15 {
+      let plain = String(repeating: "a", count: length)
+      #expect(try read(plain) == plain)
+      #expect(try read(plain + "a").utf8.count == length + 1)
     }
   }
 
