@@ -45,15 +45,20 @@ struct Counter: StateRecord { var n = 0 }
     func storage(_ string: String) -> UnsafePointer<UInt8>? { string.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil }
     var store = KeyedStore<String, Counter>(maxEntries: 2, ttl: .days(1))
     let stored = String(decoding: Array("subsidiary.contoso.example".utf8), as: UTF8.self)
-    let first = store.checkOut(stored, at: EventTime(millis: 1))
-    store.put(Counter(n: 7), first.slot)
+    var holder: Counter?
+    let first = store.checkOut(stored, at: EventTime(millis: 1), into: &holder)
+    #expect(first.created && holder?.n == 0)
+    holder!.n = 7
+    store.putBack(&holder, first.slot)
+    #expect(holder == nil)
     _ = store.touch("other.example", at: EventTime(millis: 2))
-    let again = Array("subsidiary.contoso.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 3)) }
-    #expect(!again.created && again.slot == first.slot && again.record.n == 7)
-    store.put(again.record, again.slot)
+    let again = Array("subsidiary.contoso.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 3), into: &holder) }
+    #expect(!again.created && again.slot == first.slot && holder?.n == 7)
+    store.putBack(&holder, again.slot)
     #expect(storage(store.key(at: again.slot)) == storage(stored))
     // Seen at 3, so "other.example" is now the least recent and goes first.
-    let kelvin = Array("\u{212A}im.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 4)) }
+    let kelvin = Array("\u{212A}im.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 4), into: &holder) }
+    store.putBack(&holder, kelvin.slot)
     #expect(kelvin.created && store.key(at: kelvin.slot) == "\u{212A}im.example")
     #expect(store.slot(of: "other.example") == nil && store.slot(of: stored) != nil)
     #expect(store.slot(of: "Kim.example") == nil)
