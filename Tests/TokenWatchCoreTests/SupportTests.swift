@@ -33,6 +33,40 @@ import Testing
     #expect(EventTime(rfc3339: input) == nil)
   }
 
+  /// The parser reads what the simple digit-by-digit parser reads, and refuses what it refuses:
+  /// date-times of every shape logs write, each also cut short, lengthened and with one byte
+  /// changed to a digit, a separator, a zone sign or anything else.
+  @Test func parsesExactlyWhatTheDigitByDigitParserParses() {
+    var rng = SeededGenerator(seed: 77)
+    func pick<T>(_ choices: [T]) -> T { choices[Int(rng.next() % UInt64(choices.count))] }
+    func number(_ width: Int, below limit: UInt64) -> String {
+      let text = String(rng.next() % limit)
+      return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+    let noise: [UInt8] = Array("0123456789-:.,+TtZz /x".utf8) + [0x00, 0x7F, 0xC3, 0xFF]
+    var checked = 0
+    for _ in 0..<4000 {
+      let fraction = pick(["", ".", ".5", ".12", ".123", ".6816663", ",25", ".0000000000"])
+      let zone = pick(["", "Z", "z", "+00:00", "-05:00", "+0530", "+05", "+05:", "-23:59", "+24:00", "+05:60"])
+      let text = number(4, below: 10_000) + "-" + number(2, below: 14) + "-" + number(2, below: 33) + pick(["T", "t", " ", "_"])
+        + number(2, below: 25) + ":" + number(2, below: 61) + ":" + number(2, below: 62) + fraction + zone
+      var variants = [Array(text.utf8)]
+      let bytes = Array(text.utf8)
+      variants.append(Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1)))))
+      variants.append(bytes + [pick(noise)])
+      var changed = bytes
+      changed[Int(rng.next() % UInt64(bytes.count))] = pick(noise)
+      variants.append(changed)
+      for variant in variants {
+        let got = variant.withUnsafeBufferPointer { EventTime(utf8: $0) }
+        let expected = variant.withUnsafeBufferPointer { EventTime.referenceParse($0) }
+        #expect(got == expected, "\(String(decoding: variant, as: UTF8.self))")
+        if got != nil { checked += 1 }
+      }
+    }
+    #expect(checked > 2000)  // the inputs are mostly date-times, not mostly refused
+  }
+
   @Test func durations() {
     #expect(Duration(parsing: "10m")?.millis == 600_000)
     #expect(Duration(parsing: "500ms")?.millis == 500)
@@ -209,4 +243,69 @@ private func referenceParseV6(_ raw: Substring) -> (UInt64, UInt64)? {
   for i in 0..<4 { high = high << 16 | UInt64(groups[i]) }
   for i in 4..<8 { low = low << 16 | UInt64(groups[i]) }
   return (high, low)
+}
+
+extension EventTime {
+  /// The parser as it was written before it read the fixed places directly, digit by digit.
+  static func referenceParse(_ s: UnsafeBufferPointer<UInt8>) -> EventTime? {
+    var i = 0
+    func digits(_ count: Int) -> Int64? {
+      guard i + count <= s.count else { return nil }
+      var v: Int64 = 0
+      for _ in 0..<count {
+        let d = s[i] &- 0x30
+        guard d < 10 else { return nil }
+        v = v * 10 + Int64(d)
+        i += 1
+      }
+      return v
+    }
+    func expect(_ c: UInt8) -> Bool {
+      guard i < s.count, s[i] == c else { return false }
+      i += 1
+      return true
+    }
+    guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+      let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+    else { return nil }
+    guard i < s.count, s[i] == UInt8(ascii: "T") || s[i] == UInt8(ascii: "t") || s[i] == UInt8(ascii: " ") else {
+      return nil
+    }
+    i += 1
+    guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
+      let second = digits(2), hour < 24, minute < 60, second <= 60
+    else { return nil }
+    var millis: Int64 = 0
+    if i < s.count, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ",") {
+      i += 1
+      var count = 0
+      while i < s.count, s[i] &- 0x30 < 10 {
+        if count < 3 { millis = millis * 10 + Int64(s[i] - 0x30) }
+        count += 1
+        i += 1
+      }
+      guard count > 0 else { return nil }
+      for _ in count..<max(count, 3) { millis *= 10 }
+    }
+    var offsetMinutes: Int64 = 0
+    if i < s.count {
+      switch s[i] {
+      case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+        i += 1
+      case UInt8(ascii: "+"), UInt8(ascii: "-"):
+        let sign: Int64 = s[i] == UInt8(ascii: "-") ? -1 : 1
+        i += 1
+        guard let oh = digits(2) else { return nil }
+        _ = expect(UInt8(ascii: ":"))
+        guard let om = digits(2), oh < 24, om < 60 else { return nil }
+        offsetMinutes = sign * (oh * 60 + om)
+      default:
+        return nil
+      }
+    }
+    guard i == s.count else { return nil }
+    let days = daysFromCivil(year, month, day)
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
+    return EventTime(millis: seconds * 1000 + millis)
+  }
 }

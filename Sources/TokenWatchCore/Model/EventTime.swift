@@ -54,33 +54,26 @@ public struct EventTime: Comparable, Hashable, Sendable, CustomStringConvertible
   }
 
   private static func parse(_ s: UnsafeBufferPointer<UInt8>) -> EventTime? {
-    var i = 0
-    func digits(_ count: Int) -> Int64? {
-      guard i + count <= s.count else { return nil }
-      var v: Int64 = 0
-      for _ in 0..<count {
-        let d = s[i] &- 0x30
-        guard d < 10 else { return nil }
-        v = v * 10 + Int64(d)
-        i += 1
-      }
-      return v
+    // Date and time of day sit at fixed places (`yyyy-mm-ddThh:mm:ss`, 19 bytes), read there
+    // directly: digit by digit through bounds-checked closures this cost about 460 instructions
+    // a sign-in on a decode thread.
+    guard s.count >= 19, let p = s.baseAddress else { return nil }
+    @inline(__always) func digit(_ at: Int) -> Int64? {
+      let d = p[at] &- 0x30
+      return d < 10 ? Int64(d) : nil
     }
-    func expect(_ c: UInt8) -> Bool {
-      guard i < s.count, s[i] == c else { return false }
-      i += 1
-      return true
+    @inline(__always) func two(_ at: Int) -> Int64? {
+      guard let tens = digit(at), let ones = digit(at + 1) else { return nil }
+      return tens * 10 + ones
     }
-    guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-      let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+    guard let y0 = two(0), let y1 = two(2), p[4] == UInt8(ascii: "-"), let month = two(5), p[7] == UInt8(ascii: "-"),
+      let day = two(8), (1...12).contains(month), (1...31).contains(day),
+      p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: "t") || p[10] == UInt8(ascii: " "),
+      let hour = two(11), p[13] == UInt8(ascii: ":"), let minute = two(14), p[16] == UInt8(ascii: ":"),
+      let second = two(17), hour < 24, minute < 60, second <= 60
     else { return nil }
-    guard i < s.count, s[i] == UInt8(ascii: "T") || s[i] == UInt8(ascii: "t") || s[i] == UInt8(ascii: " ") else {
-      return nil
-    }
-    i += 1
-    guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
-      let second = digits(2), hour < 24, minute < 60, second <= 60
-    else { return nil }
+    let year = y0 * 100 + y1
+    var i = 19
     var millis: Int64 = 0
     if i < s.count, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ",") {
       i += 1
@@ -101,9 +94,12 @@ public struct EventTime: Comparable, Hashable, Sendable, CustomStringConvertible
       case UInt8(ascii: "+"), UInt8(ascii: "-"):
         let sign: Int64 = s[i] == UInt8(ascii: "-") ? -1 : 1
         i += 1
-        guard let oh = digits(2) else { return nil }
-        _ = expect(UInt8(ascii: ":"))
-        guard let om = digits(2), oh < 24, om < 60 else { return nil }
+        // `hh:mm` or `hhmm`.
+        guard s.count - i >= 4, let oh = two(i) else { return nil }
+        i += 2
+        if s[i] == UInt8(ascii: ":") { i += 1 }
+        guard s.count - i >= 2, let om = two(i), oh < 24, om < 60 else { return nil }
+        i += 2
         offsetMinutes = sign * (oh * 60 + om)
       default:
         return nil
