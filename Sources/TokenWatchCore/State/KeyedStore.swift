@@ -67,6 +67,8 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   public internal(set) var evictions = 0
   /// Records dropped because they were idle longer than the TTL.
   public internal(set) var expirations = 0
+  /// Counts the slots freed: a slot number found while it is unchanged still holds the same key.
+  private(set) var generation: UInt32 = 0
 
   public init(maxEntries: Int, ttl: Duration) {
     precondition(maxEntries > 0)
@@ -148,6 +150,12 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     return (slot, created)
   }
 
+  /// `checkOut` of the key in `slot`, found earlier while `generation` was what it still is.
+  mutating func checkOut(slot: Int, at time: EventTime, into holder: inout Record?) {
+    markSeen(Int32(slot), at: time)
+    holder = slots[slot].record.take()
+  }
+
   /// Moves a record checked out into `holder` back to its slot, leaving `holder` nil.
   public mutating func putBack(_ holder: inout Record?, _ slot: Int) { slots[slot].record = holder.take() }
 
@@ -175,6 +183,7 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   }
 
   private mutating func remove(_ i: Int32) {
+    generation &+= 1
     detach(i)
     index.remove(hash: slots[Int(i)].key.tableHash, slot: i)
     slots[Int(i)].record = nil

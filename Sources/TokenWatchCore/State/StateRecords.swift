@@ -108,7 +108,18 @@ public struct UserRecord: StateRecord, OwnNumbered, Sendable {
   /// The user's own id, interned: what its tokens' and sessions' `user` is, without a lookup
   /// (see `SessionRecord.id`). Not checkpointed: set again by the user's next event.
   public var id = InternedString.none
+  /// Where the engine found the domain of `upn` last time (see `Engine.checkOutDomain`). Not
+  /// checkpointed either: a restored user's next sign-in looks it up.
+  var domainMemo = DomainMemo.none
   public init() {}
+}
+
+/// A domain store slot and the store's `generation` when it was found: good while no slot has
+/// been freed since, as nothing else moves a key to another slot.
+struct DomainMemo {
+  var slot: Int32
+  var generation: UInt32
+  static let none = DomainMemo(slot: -1, generation: 0)
 }
 
 public struct TaskRecord: StateRecord, Sendable {

@@ -37,6 +37,26 @@ import Testing
     #expect(found.allSatisfy { $0.evidence("reason") == .string("unexpected") })
   }
 
+  /// A user's sign-ins find their domain at the slot the user record remembers, but only while
+  /// no domain has left the store since: here the store's one slot goes to another domain in
+  /// between, and the user's next sign-in is still held to its own domain's issuers.
+  @Test func aRememberedDomainIsLookedUpAgainOnceTheStoreFreedASlot() {
+    var ruleSet = RuleSet(rules: [issuer], lists: referenceLists)
+    ruleSet.state.domains = .init(ttl: .days(365), maxEntries: 1)
+    var engine = Engine(ruleSet: ruleSet)
+    var out: [EngineRecord] = []
+    // One storage for every sign-in of this user, as a decoder's string cache hands it out.
+    let login = String(decoding: Array("someone.else@cloudonly.example".utf8), as: UTF8.self)
+    let federated = (type: "ADFederationServices", name: "sts.contoso.example")  // contoso's, not cloudonly's
+    engine.process(event("2026-03-02T09:00:00Z", .signIn, user: "u1", upn: login, issuerType: "AzureAD"), into: &out)
+    engine.process(event("2026-03-02T09:01:00Z", .signIn, user: "u1", upn: login, issuerType: "AzureAD"), into: &out)
+    engine.process(event("2026-03-02T09:02:00Z", .signIn, user: "u2", upn: "x@contoso.example", issuerType: federated.type, issuer: federated.name), into: &out)
+    engine.process(event("2026-03-02T09:03:00Z", .signIn, user: "u1", upn: login, issuerType: federated.type, issuer: federated.name), into: &out)
+    let found = out.compactMap { if case .alert(let a) = $0 { a } else { nil } }
+    #expect(found.map(\.user) == ["u1"])
+    #expect(found.first?.evidence("domain") == .string("cloudonly.example"))
+  }
+
   /// The domain the engine finds a sign-in's issuer record by: `withDomainBytes`, then
   /// `makeDomain`, as `Engine.checkOutDomain` makes a domain new to the store.
   func userDomain(_ upn: String?) -> String? {
@@ -76,6 +96,20 @@ import Testing
       event("2026-03-02T09:00:00Z", .signIn, upn: "a@contoso.example", issuerType: "ADFederationServices", issuer: "sts.evil.example"),
     ])
     #expect(found.count == 1)
+  }
+
+  /// A learned issuer is "type" or "type/name", compared exactly (case and all), whatever
+  /// storage either side's strings are in.
+  @Test func aLearnedIssuerSpellsExactlyItsTypeAndName() {
+    let long = String(decoding: Array("ADFederationServices".utf8), as: UTF8.self)  // another storage
+    #expect(IssuerDetector.spells("AzureAD", type: "AzureAD", name: ""))
+    #expect(IssuerDetector.spells("ADFederationServices", type: long, name: ""))
+    #expect(!IssuerDetector.spells("AzureAD", type: "azuread", name: ""))
+    #expect(!IssuerDetector.spells("AzureAD", type: "AzureADX", name: ""))
+    #expect(!IssuerDetector.spells("ADFederationServices/sts.contoso.example", type: long, name: ""))
+    #expect(IssuerDetector.spells("ADFederationServices/sts.contoso.example", type: long, name: "sts.contoso.example"))
+    #expect(!IssuerDetector.spells("ADFederationServices", type: long, name: "sts.contoso.example"))
+    #expect(!IssuerDetector.spells("ADFederationServices/sts.contoso.exampl", type: long, name: "sts.contoso.example"))
   }
 
   @Test func newIssuerAfterLearningFiresButNotDuringLearning() {
