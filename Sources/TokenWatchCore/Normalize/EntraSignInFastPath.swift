@@ -164,52 +164,93 @@ public enum EntraSignInFastPath {
     var seen: UInt32 = 0
     return keys.withProbe { probe in
       while true {
-        guard let next = reader.nextKey() else { return false }
-        guard case .key(let start, let end, let escaped) = next else { return true }
-        guard !escaped else { return false }
-        guard let key = probe.index(of: line.baseAddress! + start, end - start) else {
-          guard reader.skipValue(depth: depth + 1) else { return false }
-          continue
+        switch nextWanted(&reader, line, probe, depth: depth, seen: &seen) {
+        case .key(let key): guard member(key, &reader) else { return false }
+        case .end: return true
+        case .stop: return false
         }
-        guard seen & (1 << key) == 0 else { return false }
-        seen |= 1 << key
-        guard member(key, &reader) else { return false }
       }
     }
   }
 
-  /// The `properties` object, at nesting `depth`.
+  /// The next member of the object being walked whose key `probe` knows (the others are
+  /// skipped): its key's index, `.end` after the object's last member, `.stop` where the walk
+  /// must stop (see `eachMember`).
+  private enum Wanted { case key(Int), end, stop }
+
+  @inline(__always) private static func nextWanted(
+    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ probe: JSONKeyTable.Probe, depth: Int, seen: inout UInt32
+  ) -> Wanted {
+    while true {
+      guard let next = reader.nextKey() else { return .stop }
+      guard case .key(let start, let end, let escaped) = next else { return .end }
+      guard !escaped else { return .stop }
+      guard let key = probe.index(of: line.baseAddress! + start, end - start) else {
+        guard reader.skipValue(depth: depth + 1) else { return .stop }
+        continue
+      }
+      guard seen & (1 << key) == 0 else { return .stop }
+      seen |= 1 << key
+      return .key(key)
+    }
+  }
+
+  /// The fields of `properties` that are objects or arrays; the others are scalars.
+  private static let nestedFields: UInt32 = [Field.status, .location, .deviceDetail, .tokenProtectionStatusDetails, .networkLocationDetails]
+    .reduce(0) { $0 | 1 << $1.rawValue }
+
+  /// The `properties` object, at nesting `depth`. Its scalar fields are read in the loop, into
+  /// `found.fields`; through `eachMember`'s closure they cost about 85 instructions each more
+  /// (a call, the field's enum made from its index, a switch).
   private static func walkProperties(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
-    eachMember(&reader, line, Field.camelCaseTable, depth: depth) { key, reader in
-      switch Field(rawValue: key)! {
-      case .status:
-        return onlyMember(&reader, line, statusKeys, depth: depth + 1, into: &found.errorCode) != nil
-      case .location:
-        guard let isObject = objectOrNull(&reader) else { return false }
-        found.hasLocation = isObject
-        return !isObject || eachMember(&reader, line, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
-          switch key {
-          case 0: return readScalar(&reader, into: &found.country)
-          case 1: return readScalar(&reader, into: &found.city)
-          default:
-            guard let isObject = objectOrNull(&reader) else { return false }
-            found.hasCoordinates = isObject
-            return !isObject || eachMember(&reader, line, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
-              key == 0 ? readScalar(&reader, into: &found.latitude) : readScalar(&reader, into: &found.longitude)
-            }
+    guard reader.openObject(depth: depth) else { return false }
+    var seen: UInt32 = 0
+    return Field.camelCaseTable.withProbe { probe in
+      while true {
+        switch nextWanted(&reader, line, probe, depth: depth, seen: &seen) {
+        case .key(let key):
+          if nestedFields & (1 << key) == 0 {
+            guard readScalar(&reader, into: &found.fields[key]) else { return false }
+          } else {
+            guard walkNested(Field(rawValue: key)!, &reader, line, depth: depth, into: &found) else { return false }
+          }
+        case .end: return true
+        case .stop: return false
+        }
+      }
+    }
+  }
+
+  /// A field of `properties` that is an object or an array (`nestedFields`).
+  private static func walkNested(_ field: Field, _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
+    switch field {
+    case .status:
+      return onlyMember(&reader, line, statusKeys, depth: depth + 1, into: &found.errorCode) != nil
+    case .location:
+      guard let isObject = objectOrNull(&reader) else { return false }
+      found.hasLocation = isObject
+      return !isObject || eachMember(&reader, line, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
+        switch key {
+        case 0: return readScalar(&reader, into: &found.country)
+        case 1: return readScalar(&reader, into: &found.city)
+        default:
+          guard let isObject = objectOrNull(&reader) else { return false }
+          found.hasCoordinates = isObject
+          return !isObject || eachMember(&reader, line, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
+            key == 0 ? readScalar(&reader, into: &found.latitude) : readScalar(&reader, into: &found.longitude)
           }
         }
-      case .deviceDetail:
-        return onlyMember(&reader, line, deviceKeys, depth: depth + 1, into: &found.deviceID) != nil
-      case .tokenProtectionStatusDetails:
-        guard let isObject = onlyMember(&reader, line, protectionKeys, depth: depth + 1, into: &found.sessionStatus) else { return false }
-        found.hasProtection = isObject
-        return true
-      case .networkLocationDetails:
-        return walkNetworks(&reader, line, depth: depth + 1, into: &found)
-      default:
-        return readScalar(&reader, into: &found.fields[key])
       }
+    case .deviceDetail:
+      return onlyMember(&reader, line, deviceKeys, depth: depth + 1, into: &found.deviceID) != nil
+    case .tokenProtectionStatusDetails:
+      guard let isObject = onlyMember(&reader, line, protectionKeys, depth: depth + 1, into: &found.sessionStatus) else { return false }
+      found.hasProtection = isObject
+      return true
+    case .networkLocationDetails:
+      return walkNetworks(&reader, line, depth: depth + 1, into: &found)
+    default:
+      return false  // not in `nestedFields`
     }
   }
 
