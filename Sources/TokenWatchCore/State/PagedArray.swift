@@ -3,37 +3,108 @@
 /// the old and the new buffer (up to twice the memory), and the allocator may keep the old
 /// blocks afterwards. Here the peak is the size, plus at most one partly filled page.
 ///
-/// Indexing is two array lookups; elements are mutated in place through `_modify`. A value type
-/// with copy-on-write per page, like `Array`.
+/// A value type with copy-on-write, like `Array`, over pages of raw memory in one shared
+/// storage: writing an element checks that storage for uniqueness once. Pages that were arrays
+/// in an array checked both levels on every write, two runtime calls, and a keyed store writes
+/// its slots several times for every event.
 struct PagedArray<Element> {
-  private var pages: [[Element]] = []
-  private(set) var count = 0
-
   static var pageShift: Int { 12 }
   static var pageSize: Int { 1 << pageShift }
-  private static var pageMask: Int { pageSize - 1 }
+  fileprivate static var pageMask: Int { pageSize - 1 }
+
+  fileprivate final class Storage {
+    var pages: [UnsafeMutablePointer<Element>] = []
+    var count = 0
+    /// Room in the first page while it is the only one: it grows by doubling (small stores stay
+    /// small), and every later page is made whole.
+    var firstPageCapacity = 0
+
+    deinit {
+      for (page, start) in zip(pages, stride(from: 0, to: count, by: PagedArray.pageSize)) {
+        page.deinitialize(count: Swift.min(PagedArray.pageSize, count - start))
+      }
+      for page in pages { page.deallocate() }
+    }
+
+    @inline(__always) func address(_ index: Int) -> UnsafeMutablePointer<Element> {
+      pages[index >> PagedArray.pageShift] + (index & PagedArray.pageMask)
+    }
+
+    func append(_ element: consuming Element) {
+      if count == firstPageCapacity, firstPageCapacity < PagedArray.pageSize {
+        // The first page fills: double it, moving what it holds.
+        let capacity = Swift.max(16, Swift.min(PagedArray.pageSize, firstPageCapacity * 2))
+        let page = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+        if let old = pages.first {
+          page.moveInitialize(from: old, count: count)
+          old.deallocate()
+          pages[0] = page
+        } else {
+          pages.append(page)
+        }
+        firstPageCapacity = capacity
+      } else if count & PagedArray.pageMask == 0, count >= PagedArray.pageSize {
+        pages.append(.allocate(capacity: PagedArray.pageSize))
+      }
+      (pages[count >> PagedArray.pageShift] + (count & PagedArray.pageMask)).initialize(to: element)
+      count += 1
+    }
+
+    /// A storage of its own with copies of every element.
+    func copy() -> Storage {
+      let copy = Storage()
+      for (page, start) in zip(pages, stride(from: 0, to: count, by: PagedArray.pageSize)) {
+        let capacity = start == 0 ? firstPageCapacity : PagedArray.pageSize
+        let made = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+        made.initialize(from: page, count: Swift.min(PagedArray.pageSize, count - start))
+        copy.pages.append(made)
+      }
+      (copy.count, copy.firstPageCapacity) = (count, firstPageCapacity)
+      return copy
+    }
+  }
+
+  private var storage = Storage()
 
   init() {}
 
+  var count: Int { storage.count }
+
   subscript(index: Int) -> Element {
     // `_read` lends the element instead of copying it (no retain of its references).
-    _read { yield pages[index >> Self.pageShift][index & Self.pageMask] }
-    _modify { yield &pages[index >> Self.pageShift][index & Self.pageMask] }
+    _read {
+      precondition(index >= 0 && index < storage.count, "index out of range")
+      yield storage.address(index).pointee
+    }
+    _modify {
+      precondition(index >= 0 && index < storage.count, "index out of range")
+      makeUnique()
+      yield &storage.address(index).pointee
+    }
   }
 
   /// Consuming: a borrowed element was copied into the page (retaining each reference in it).
   mutating func append(_ element: consuming Element) {
-    if count & Self.pageMask == 0 {
-      var page: [Element] = []
-      // The first page grows as needed (small stores stay small); later ones are made whole.
-      if !pages.isEmpty { page.reserveCapacity(Self.pageSize) }
-      pages.append(page)
-    }
-    pages[pages.count - 1].append(consume element)
-    count += 1
+    makeUnique()
+    storage.append(element)
+  }
+
+  @inline(__always) private mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
   }
 }
 
 extension PagedArray: Sequence {
-  func makeIterator() -> FlattenSequence<[[Element]]>.Iterator { pages.joined().makeIterator() }
+  struct Iterator: IteratorProtocol {
+    fileprivate let storage: Storage
+    fileprivate var index = 0
+
+    mutating func next() -> Element? {
+      guard index < storage.count else { return nil }
+      defer { index += 1 }
+      return storage.address(index).pointee
+    }
+  }
+
+  func makeIterator() -> Iterator { Iterator(storage: storage) }
 }

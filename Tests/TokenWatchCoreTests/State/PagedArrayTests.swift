@@ -23,6 +23,25 @@ import Testing
     #expect(b[3] == "changed" && b.count == 11)
   }
 
+  /// Copies made at every stage of growth (the first page doubling, then whole pages) keep
+  /// their elements, and writing to either side leaves the other as it was.
+  @Test func copiesAtEverySizeAreIndependent() {
+    var original = PagedArray<String>()
+    var copies: [(PagedArray<String>, Int)] = []
+    for i in 0..<(PagedArray<String>.pageSize + 40) {
+      if [0, 1, 16, 17, 100, PagedArray<String>.pageSize, PagedArray<String>.pageSize + 1].contains(i) { copies.append((original, i)) }
+      original.append("element \(i)")
+    }
+    for (copy, count) in copies {
+      var copy = copy
+      #expect(copy.count == count)
+      #expect(Array(copy) == (0..<count).map { "element \($0)" })
+      copy.append("only in the copy")
+      if count > 0 { copy[count - 1] = "changed in the copy" }
+    }
+    #expect(Array(original) == (0..<(PagedArray<String>.pageSize + 40)).map { "element \($0)" })
+  }
+
   @Test func anEmptyArrayHasNothingToVisit() {
     let empty = PagedArray<Int>()
     #expect(empty.count == 0)
