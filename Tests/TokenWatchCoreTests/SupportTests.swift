@@ -246,66 +246,45 @@ private func referenceParseV6(_ raw: Substring) -> (UInt64, UInt64)? {
 }
 
 extension EventTime {
-  /// The parser as it was written before it read the fixed places directly, digit by digit.
+  /// The grammar the parser reads, written out another way (as slices of the text, checked
+  /// piece by piece) so that the two can be held to each other: `yyyy-mm-dd`, `T`, `t` or a
+  /// space, `hh:mm:ss`, an optional fraction after `.` or `,` (kept to the millisecond), then
+  /// nothing (UTC), `Z`, `z`, or a sign and `hh:mm` or `hhmm`.
   static func referenceParse(_ s: UnsafeBufferPointer<UInt8>) -> EventTime? {
-    var i = 0
-    func digits(_ count: Int) -> Int64? {
-      guard i + count <= s.count else { return nil }
-      var v: Int64 = 0
-      for _ in 0..<count {
-        let d = s[i] &- 0x30
-        guard d < 10 else { return nil }
-        v = v * 10 + Int64(d)
-        i += 1
-      }
-      return v
+    let text = Array(s)
+    func number(_ range: Range<Int>) -> Int64? {
+      guard range.upperBound <= text.count, !range.isEmpty, text[range].allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+      return text[range].reduce(0) { $0 * 10 + Int64($1 - 0x30) }
     }
-    func expect(_ c: UInt8) -> Bool {
-      guard i < s.count, s[i] == c else { return false }
-      i += 1
-      return true
-    }
-    guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-      let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+    func byte(_ at: Int, in allowed: String) -> Bool { at < text.count && allowed.utf8.contains(text[at]) }
+    guard let year = number(0..<4), byte(4, in: "-"), let month = number(5..<7), byte(7, in: "-"), let day = number(8..<10),
+      byte(10, in: "Tt "), let hour = number(11..<13), byte(13, in: ":"), let minute = number(14..<16), byte(16, in: ":"),
+      let second = number(17..<19), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
     else { return nil }
-    guard i < s.count, s[i] == UInt8(ascii: "T") || s[i] == UInt8(ascii: "t") || s[i] == UInt8(ascii: " ") else {
+    var rest = Array(text.dropFirst(19))
+    var millis: Int64 = 0
+    if let first = rest.first, first == UInt8(ascii: ".") || first == UInt8(ascii: ",") {
+      let digits = rest.dropFirst().prefix { (0x30...0x39).contains($0) }
+      guard !digits.isEmpty else { return nil }
+      let kept = Array(digits.prefix(3)) + Array(repeating: UInt8(ascii: "0"), count: max(0, 3 - digits.count))
+      millis = kept.reduce(0) { $0 * 10 + Int64($1 - 0x30) }
+      rest = Array(rest.dropFirst(1 + digits.count))
+    }
+    var offset: Int64 = 0
+    switch String(decoding: rest, as: UTF8.self) {
+    case "", "Z", "z":
+      break
+    case let zone where zone.hasPrefix("+") || zone.hasPrefix("-"):
+      let unsigned = zone.dropFirst()
+      let digits = unsigned.count == 5 && unsigned.dropFirst(2).first == ":" ? String(unsigned.prefix(2) + unsigned.suffix(2)) : String(unsigned)
+      guard digits.utf8.count == 4, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let hh = Int64(digits.prefix(2)), let mm = Int64(digits.suffix(2)),
+        hh < 24, mm < 60
+      else { return nil }
+      offset = (zone.hasPrefix("-") ? -1 : 1) * (hh * 60 + mm)
+    default:
       return nil
     }
-    i += 1
-    guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
-      let second = digits(2), hour < 24, minute < 60, second <= 60
-    else { return nil }
-    var millis: Int64 = 0
-    if i < s.count, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ",") {
-      i += 1
-      var count = 0
-      while i < s.count, s[i] &- 0x30 < 10 {
-        if count < 3 { millis = millis * 10 + Int64(s[i] - 0x30) }
-        count += 1
-        i += 1
-      }
-      guard count > 0 else { return nil }
-      for _ in count..<max(count, 3) { millis *= 10 }
-    }
-    var offsetMinutes: Int64 = 0
-    if i < s.count {
-      switch s[i] {
-      case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-        i += 1
-      case UInt8(ascii: "+"), UInt8(ascii: "-"):
-        let sign: Int64 = s[i] == UInt8(ascii: "-") ? -1 : 1
-        i += 1
-        guard let oh = digits(2) else { return nil }
-        _ = expect(UInt8(ascii: ":"))
-        guard let om = digits(2), oh < 24, om < 60 else { return nil }
-        offsetMinutes = sign * (oh * 60 + om)
-      default:
-        return nil
-      }
-    }
-    guard i == s.count else { return nil }
-    let days = daysFromCivil(year, month, day)
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
+    let seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offset * 60
     return EventTime(millis: seconds * 1000 + millis)
   }
 }
