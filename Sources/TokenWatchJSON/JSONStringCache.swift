@@ -14,14 +14,20 @@
 /// that never repeat (record ids, most token ids) then neither push out the strings that do nor
 /// get freed here instead of downstream.
 ///
+/// Strings of 1 to 15 bytes (addresses, cities, country codes) are stored inside the `String`,
+/// so there is no storage to share, but making one still validates its bytes: they have a table
+/// of their own (`shortSlots`), keyed by the bytes themselves.
+///
 /// Not thread-safe: a cache belongs to one decoder, which attaches it to the document it reuses
 /// (`JSONDocument.stringCache`) and is used by one thread at a time.
 public final class JSONStringCache: @unchecked Sendable {
-  /// Up to 15 UTF-8 bytes a `String` is stored inline: making it allocates nothing.
+  /// Up to 15 UTF-8 bytes a `String` is stored inline: making it allocates nothing. Those go
+  /// through `shortSlots`.
   static let minLength = 16
   /// Longer strings are rarely repeated and would make the cache's memory bound large.
   static let maxLength = 256
-  /// For the cache a decoding thread reads every line through: 65,536 slots (1.5 MiB), enough
+  /// For the cache a decoding thread reads every line through: 65,536 slots (2.5 MiB, and
+  /// 0.5 MiB for 16,384 short strings), enough
   /// for the ids of tens of thousands of users. With 4,096, the 12,000 ids of 3,000 users pushed
   /// each other out before they came back, and replaying their sign-ins took 10–15% longer.
   public static let threadSlotBits = 16
@@ -31,6 +37,8 @@ public final class JSONStringCache: @unchecked Sendable {
   public static let smallSlotBits = 12
   let slotBits: Int
   var slotCount: Int { 1 << slotBits }
+  /// A quarter as many slots for short strings.
+  let shortSlotBits: Int
 
   /// A pointer, not an array: a class's `var` is checked for exclusive access at run time on
   /// every use, and this is used for every string of every record.
@@ -42,7 +50,6 @@ public final class JSONStringCache: @unchecked Sendable {
   /// for an IP address, a city or a country code; a hit here is a compare of two words. Kept on
   /// first sight: an entry holds no storage, so a string that never repeats costs only its slot.
   private let shortSlots: UnsafeMutablePointer<ShortEntry>
-  var shortSlotCount: Int { 1 << (slotBits - 2) }
 
   /// A kept string, with where its UTF-8 bytes are: a hit compares them straight away, where
   /// asking the `String` for its count and bytes cost about 90 instructions. The address stays
@@ -68,8 +75,9 @@ public final class JSONStringCache: @unchecked Sendable {
     lastMiss = .allocate(capacity: count)
     lastMiss.initialize(repeating: 0, count: count)
     // Key (0, 0) is no string's: `shortKey` packs the length into the second word.
-    shortSlots = .allocate(capacity: 1 << (slotBits - 2))
-    shortSlots.initialize(repeating: ShortEntry(key: (0, 0), string: ""), count: 1 << (slotBits - 2))
+    shortSlotBits = slotBits - 2
+    shortSlots = .allocate(capacity: 1 << shortSlotBits)
+    shortSlots.initialize(repeating: ShortEntry(key: (0, 0), string: ""), count: 1 << shortSlotBits)
   }
 
   deinit {
@@ -116,7 +124,7 @@ public final class JSONStringCache: @unchecked Sendable {
   @inline(__always) private func shortString(_ base: UnsafePointer<UInt8>, _ count: Int) -> String {
     let key = Self.shortKey(base, count)
     let mixed = (key.0 ^ (key.1 << 29 | key.1 >> 35)) &* 0x9E37_79B9_7F4A_7C15
-    let entry = shortSlots + Int(truncatingIfNeeded: mixed >> UInt64(64 - (slotBits - 2)))
+    let entry = shortSlots + Int(truncatingIfNeeded: mixed >> UInt64(64 - shortSlotBits))
     if entry.pointee.key == key { return entry.pointee.string }
     let made = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
     entry.pointee = ShortEntry(key: key, string: made)

@@ -130,23 +130,19 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     _modify { yield &slots[slot].record! }
   }
 
-  /// Takes the record out of its slot so the caller can mutate it without copy-on-write copies
-  /// of its arrays; `put` returns it. The slot is left empty: leaving a fresh record there made
-  /// one and destroyed it for every store an event touched (five releases of empty arrays each).
-  public mutating func take(_ slot: Int) -> Record {
-    guard let record = slots[slot].record.take() else { preconditionFailure("record \(slot) taken twice") }
-    return record
-  }
-
+  /// Replaces the record in `slot` (a checkpoint's, restored).
   public mutating func put(_ record: consuming Record, _ slot: Int) { slots[slot].record = record }
 
-  /// `touch` and `take` together: the record for `key`, moved out of its slot into `holder`
-  /// (nil before) to be put back with `putBack`. It moves between its slot and the holder
-  /// directly: returned in a tuple and put back through `put`, a token record was copied seven
-  /// times an event.
+  /// The record for `key` (made if new, and marked seen as by `touch`), moved out of its slot
+  /// into `holder` (nil before) so the caller can mutate it without copy-on-write copies of its
+  /// arrays, to be put back with `putBack`. The slot is left empty: leaving a fresh record there
+  /// made one and destroyed it for every store an event touched. The record moves between its
+  /// slot and the holder directly: returned in a tuple and put back by value, a token record was
+  /// copied seven times an event.
   public mutating func checkOut(_ key: Key, knownHash: UInt32 = 0, at time: EventTime, into holder: inout Record?) -> (slot: Int, created: Bool) {
     let (slot, created) = touch(key, knownHash: knownHash, at: time)
     holder = slots[slot].record.take()
+    assert(holder != nil, "record \(slot) taken twice")
     return (slot, created)
   }
 

@@ -64,13 +64,14 @@ struct Counter: StateRecord { var n = 0 }
     #expect(store.slot(of: "Kim.example") == nil)
   }
 
-  @Test func recordsSurviveTakeAndPut() {
+  @Test func recordsSurviveCheckOutAndPutBack() {
     var store = KeyedStore<String, Counter>(maxEntries: 10, ttl: .days(1))
-    let (slot, created) = store.touch("a", at: EventTime(millis: 0))
+    var holder: Counter?
+    let (slot, created) = store.checkOut("a", at: EventTime(millis: 0), into: &holder)
     #expect(created)
-    var record = store.take(slot)
-    record.n = 7
-    store.put(record, slot)
+    holder!.n = 7
+    store.putBack(&holder, slot)
+    #expect(holder == nil)
     #expect(store[store.touch("a", at: EventTime(millis: 1)).slot].n == 7)
   }
 
