@@ -16,6 +16,9 @@ public final class IssuerDetector: Detector {
   /// always share a domain, in the domain store's own string, so one comparison of storage
   /// replaces hashing the domain and probing the table on every sign-in.
   private var lastLookup: (domain: String, found: (written: [String], patterns: [IssuerPattern])?)?
+  /// The last issuer a configured domain accepted, by storage: consecutive sign-ins nearly always
+  /// repeat it, and matching the patterns again cost about 200 instructions a sign-in.
+  private var lastAccepted: (domain: String, type: String, name: String)?
 
   public init(rule: CompiledRule, ruleSet: RuleSet) {
     self.rule = rule
@@ -43,8 +46,16 @@ public final class IssuerDetector: Detector {
     if record.firstSeen == nil { record.firstSeen = time }
 
     // Decide first, describe after: evidence is built only for the rare event that fires.
+    if let last = lastAccepted, ExactString.sameStorage(last.domain, domain), ExactString.sameStorage(last.type, type),
+      ExactString.sameStorage(last.name, name)
+    {
+      return nil
+    }
     if let (accepted, patterns) = expectedIssuers(of: domain) {
-      guard !patterns.contains(where: { $0.matches(type: type, name: name) }) else { return nil }
+      guard !patterns.contains(where: { $0.matches(type: type, name: name) }) else {
+        lastAccepted = (domain, type, name)
+        return nil
+      }
       var evidence = describe(domain: domain, type: type, name: name)
       evidence.add("reason", "unexpected")
       evidence.add("expected", accepted.joined(separator: ","))

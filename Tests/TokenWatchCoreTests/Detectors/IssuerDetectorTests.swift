@@ -37,6 +37,21 @@ import Testing
     #expect(found.allSatisfy { $0.evidence("reason") == .string("unexpected") })
   }
 
+  /// The detector remembers the last issuer a configured domain accepted, by its strings' storage:
+  /// the next sign-in of that domain with the same type but another name, or another type, is
+  /// still judged, and the accepted one again is not.
+  @Test func anAcceptedIssuerIsRememberedWithItsTypeAndName() {
+    let federation = "ADFederationServices"  // one storage for every event, as a decoder hands it out
+    let found = alerts([issuer], [
+      event("2026-03-02T09:00:00Z", .signIn, user: "u1", upn: "a@contoso.example", issuerType: federation, issuer: "sts.contoso.example"),
+      event("2026-03-02T09:01:00Z", .signIn, user: "u2", upn: "b@contoso.example", issuerType: federation, issuer: "sts.evil.example"),
+      event("2026-03-02T09:02:00Z", .signIn, user: "u3", upn: "c@contoso.example", issuerType: "AzureAD"),
+      event("2026-03-02T09:03:00Z", .signIn, user: "u4", upn: "d@contoso.example", issuerType: "SAML2"),
+      event("2026-03-02T09:04:00Z", .signIn, user: "u5", upn: "e@contoso.example", issuerType: "AzureAD"),
+    ])
+    #expect(found.map(\.user) == ["u2", "u4"])
+  }
+
   /// A user's sign-ins find their domain at the slot the user record remembers, but only while
   /// no domain has left the store since: here the store's one slot goes to another domain in
   /// between, and the user's next sign-in is still held to its own domain's issuers.
