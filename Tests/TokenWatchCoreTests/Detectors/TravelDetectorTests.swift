@@ -52,6 +52,29 @@ import Testing
     ]).isEmpty)
   }
 
+  /// A token's trail and a user's follow one rule: a sighting near the newest point refreshes
+  /// it, a distant one is added, and only the last `history` places stay.
+  @Test func trailsRefreshTheNewestPlaceAndKeepTheLastFew() {
+    var engine = Engine(ruleSet: RuleSet(rules: [rule(.travel, params: ["history": .count(3)])], lists: referenceLists))
+    var out: [EngineRecord] = []
+    func sighting(_ time: String, _ city: String, _ lat: Double, _ lon: Double) {
+      engine.process(event(time, .access, user: "u1", token: "t1", city: city, lat: lat, lon: lon), into: &out)
+    }
+    func trails() -> (token: [String?], user: [String?]) {
+      let token = engine.tokens[engine.tokens.slot(of: TokenKey("t1"))!].trail.geoPoints(in: engine.strings)
+      let user = engine.users[engine.users.slot(of: "u1")!].trail
+      return (token.map(\.city), user.map(\.city))
+    }
+    sighting("2026-03-02T00:00:00Z", "Paris", 48.8566, 2.3522)
+    sighting("2026-03-02T01:00:00Z", "Paris 2e", 48.8686, 2.3417)  // a kilometre away: refreshes
+    #expect(trails().token == ["Paris 2e"] && trails().user == ["Paris 2e"])
+    sighting("2026-03-03T00:00:00Z", "Berlin", 52.52, 13.405)
+    sighting("2026-03-04T00:00:00Z", "Madrid", 40.4168, -3.7038)
+    sighting("2026-03-05T00:00:00Z", "Rome", 41.9028, 12.4964)
+    #expect(trails().token == ["Berlin", "Madrid", "Rome"])
+    #expect(trails().user == ["Berlin", "Madrid", "Rome"])
+  }
+
   @Test func pingPongIsComparedWithEarlierPlacesNotJustTheLast() {
     // Paris → (Lyon, fine) → Tokyo 30 min after Lyon: compared with both Paris and Lyon.
     let found = alerts([travel], [
