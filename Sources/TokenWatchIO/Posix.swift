@@ -34,6 +34,11 @@ public enum Posix {
 
   public static func errorDescription(_ code: Int32) -> String { String(cString: strerror(code)) }
 
+  /// The text a C function wrote into `buffer`, up to its first NUL byte.
+  static func string(fromCBuffer buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
   public static func openForReading(_ path: String) -> Result<Int32, PosixError> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { return .failure(PosixError(code: errno, context: path)) }

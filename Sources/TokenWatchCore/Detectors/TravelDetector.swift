@@ -105,36 +105,49 @@ public final class TravelDetector: Detector {
     return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
   }
 
-  /// `record` for a token's compact trail (`TokenTrail`): the same rule, its places interned.
-  private func record(_ point: GeoPoint, in trail: inout TokenTrail, strings: inout StringInterner, like firstUse: TokenTrail.Places) {
-    if trail.count == 0 {
-      trail.append(point, strings: &strings, like: firstUse)
-      return
-    }
-    let newest = trail.sighting(trail.count - 1)
-    if isNear(newest.latitude, newest.longitude, point.latitude, point.longitude) {
-      trail.replaceNewest(with: point, strings: &strings)
-      return
-    }
-    trail.append(point, strings: &strings)
-    if trail.count > history { trail.removeOldest(trail.count - history) }
+  /// How a sighting joins a trail, the same for a token's and a user's: near the newest point it
+  /// refreshes it; else it is added, and the oldest points beyond `history` drop.
+  private enum TrailUpdate {
+    case replaceNewest
+    case append(droppingOldest: Int)
   }
 
-  /// Keeps a user's last `history` distinct places; a sighting near the newest one just refreshes it.
+  private func update(for point: GeoPoint, in trail: some TravelTrail) -> TrailUpdate {
+    let count = trail.count
+    if count > 0 {
+      let newest = trail.sighting(count - 1)
+      if isNear(newest.latitude, newest.longitude, point.latitude, point.longitude) { return .replaceNewest }
+    }
+    return .append(droppingOldest: max(0, count + 1 - history))
+  }
+
+  /// A token's compact trail (`TokenTrail`): its places interned, a first point's taking the
+  /// numbers of `firstUse` when they are the same strings.
+  private func record(_ point: GeoPoint, in trail: inout TokenTrail, strings: inout StringInterner, like firstUse: TokenTrail.Places) {
+    switch update(for: point, in: trail) {
+    case .replaceNewest:
+      trail.replaceNewest(with: point, strings: &strings)
+    case .append(let dropping):
+      trail.append(point, strings: &strings, like: firstUse)
+      trail.removeOldest(dropping)
+    }
+  }
+
+  /// A user's trail of `GeoPoint`s.
   private func record(_ point: consuming GeoPoint, in trail: inout [GeoPoint]) {
-    // A first point: an array made with its one element, where `append` to the empty array took
-    // the generic growth path (about 110 instructions more).
-    if trail.isEmpty {
-      trail = [point]
-      return
+    switch update(for: point, in: trail) {
+    case .replaceNewest:
+      trail[trail.count - 1] = point
+    case .append(let dropping):
+      // A first point: an array made with its one element, where `append` to the empty array
+      // took the generic growth path (about 110 instructions more).
+      if trail.isEmpty {
+        trail = [point]
+        return
+      }
+      trail.append(point)
+      if dropping > 0 { trail.removeFirst(dropping) }
     }
-    // The newest point's coordinates only: `trail.last` copied the point, retaining its strings.
-    if let last = trail.indices.last, isNear(trail[last].latitude, trail[last].longitude, point.latitude, point.longitude) {
-      trail[last] = point
-      return
-    }
-    trail.append(point)
-    if trail.count > history { trail.removeFirst(trail.count - history) }
   }
 
   /// Within the geolocation error of each other; the haversine only when the bounds cannot tell.

@@ -332,14 +332,14 @@ public enum EntraSignInFastPath {
     }
 
     /// `lenientString`: nil for null, booleans, `""` and `"null"`.
-    func string(_ value: Value, cached: Bool = true) throws(Unsupported) -> String? {
+    func string(_ value: Value) throws(Unsupported) -> String? {
       switch value {
       case .absent, .null, .bool: return nil
       case .number: throw Unsupported()
       case .string(let start, let end):
         let text = bytes(start, end)
         if meansNoValue(text) { return nil }
-        if cached, let strings { return strings._withUnsafeGuaranteedRef { $0.string(text) } }
+        if let strings { return strings._withUnsafeGuaranteedRef { $0.string(text) } }
         return String(decoding: text, as: UTF8.self)
       }
     }
@@ -354,13 +354,14 @@ public enum EntraSignInFastPath {
       return try string(value)
     }
 
-    /// `string(value, cached: false)` as an event id, packed without a string when it can be.
+    /// An event id (`lenientEventID`), packed without a string when it can be.
     func eventID(_ value: Value) throws(Unsupported) -> PackedEventID? { try id(value, PackedEventID.init(utf8:)) }
 
-    /// `string(value, cached: false)` as a token id, packed without a string when it can be.
+    /// A token id (`lenientToken`), packed without a string when it can be.
     func token(_ value: Value) throws(Unsupported) -> TokenKey? { try id(value, TokenKey.init(utf8:)) }
 
-    /// `string(value, cached: false)`, made by `make` straight from the bytes.
+    /// An id `make` reads straight from the bytes (ids never repeat: no string cache), with
+    /// `string`'s nil cases.
     @inline(__always) private func id<ID>(_ value: Value, _ make: (UnsafeBufferPointer<UInt8>) -> ID) throws(Unsupported) -> ID? {
       switch value {
       case .absent, .null, .bool: return nil

@@ -141,19 +141,24 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   /// copied seven times an event.
   public mutating func checkOut(_ key: Key, knownHash: UInt32 = 0, at time: EventTime, into holder: inout Record?) -> (slot: Int, created: Bool) {
     let (slot, created) = touch(key, knownHash: knownHash, at: time)
-    holder = slots[slot].record.take()
-    assert(holder != nil, "record \(slot) taken twice")
+    move(slot, into: &holder)
     return (slot, created)
   }
 
   /// `checkOut` of the key in `slot`, found earlier while `generation` was what it still is.
   mutating func checkOut(slot: Int, at time: EventTime, into holder: inout Record?) {
     markSeen(Int32(slot), at: time)
-    holder = slots[slot].record.take()
+    move(slot, into: &holder)
   }
 
   /// Moves a record checked out into `holder` back to its slot, leaving `holder` nil.
   public mutating func putBack(_ holder: inout Record?, _ slot: Int) { slots[slot].record = holder.take() }
+
+  /// Moves the record out of `slot` (left empty) into `holder`.
+  @inline(__always) private mutating func move(_ slot: Int, into holder: inout Record?) {
+    holder = slots[slot].record.take()
+    assert(holder != nil, "record \(slot) taken twice")
+  }
 
   /// Drops every record not seen since `watermark - ttl`. Returns how many were dropped.
   @discardableResult
@@ -242,11 +247,11 @@ extension KeyedStore where Key == String {
     let hash = TableHash.hash32(UnsafeRawBufferPointer(key))
     if let existing = index.find(hash: hash, where: { utf8Equals(slots[Int($0)].key, base, key.count) }) {
       markSeen(existing, at: time)
-      holder = slots[Int(existing)].record.take()
+      move(Int(existing), into: &holder)
       return (Int(existing), false)
     }
     let slot = Int(insert(String(decoding: key, as: UTF8.self), hash: hash, at: time))
-    holder = slots[slot].record.take()
+    move(slot, into: &holder)
     return (slot, true)
   }
 }

@@ -115,7 +115,7 @@ public enum HTTPClient {
   /// Nil when libcurl can be loaded, else why not (for a start-up check of a policy with webhooks).
   public static func unavailableReason() -> String? {
     var error = [CChar](repeating: 0, count: 256)
-    return tw_http_available(&error, error.count) != 0 ? nil : text(of: error)
+    return tw_http_available(&error, error.count) != 0 ? nil : Posix.string(fromCBuffer: error)
   }
 
   static func post(_ url: String, body: [UInt8], headers: [(String, String)], timeoutMillis: Int64) -> DeliveryResult {
@@ -132,7 +132,7 @@ public enum HTTPClient {
       }
     }
     guard code == 0 else {
-      let reason = text(of: error)
+      let reason = Posix.string(fromCBuffer: error)
       // An unusable URL or a missing libcurl will not get better by trying again.
       if code == -1 || code == curlUnsupportedProtocol || code == curlMalformedURL { return .failure(reason) }
       return .retry("network error: \(reason)")
@@ -142,11 +142,6 @@ public enum HTTPClient {
 
   private static let curlUnsupportedProtocol: Int32 = 1
   private static let curlMalformedURL: Int32 = 3
-
-  /// The text of a NUL-terminated message buffer.
-  private static func text(of buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
 
   /// `body` with the strings as C strings, which live until it returns.
   private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {

@@ -90,7 +90,7 @@ public enum ListenAddress: Sendable, Hashable, CustomStringConvertible {
     guard inet_pton(family, text, &address) == 1 else { return nil }
     var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
     guard inet_ntop(family, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return Posix.string(fromCBuffer: buffer)
   }
 }
 

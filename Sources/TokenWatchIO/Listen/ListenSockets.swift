@@ -126,18 +126,14 @@ enum SocketAddresses {
       var address = withUnsafeBytes(of: &storage) { $0.load(as: sockaddr_in.self) }
       guard inet_ntop(AF_INET, &address.sin_addr, &buffer, socklen_t(buffer.count)) != nil else { return nil }
       let port = Int(UInt16(bigEndian: address.sin_port))
-      return ("\(text(buffer)):\(port)", port)
+      return ("\(Posix.string(fromCBuffer: buffer)):\(port)", port)
     case AF_INET6:
       var address = withUnsafeBytes(of: &storage) { $0.load(as: sockaddr_in6.self) }
       guard inet_ntop(AF_INET6, &address.sin6_addr, &buffer, socklen_t(buffer.count)) != nil else { return nil }
       let port = Int(UInt16(bigEndian: address.sin6_port))
-      return ("[\(text(buffer))]:\(port)", port)
+      return ("[\(Posix.string(fromCBuffer: buffer))]:\(port)", port)
     default:
       return nil
     }
-  }
-
-  private static func text(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }
