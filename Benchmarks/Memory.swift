@@ -34,11 +34,10 @@ func generateDistinctTokenFile(count: Int, path: String, shape: TokenShape = .pl
   return writer.bytesWritten
 }
 
-/// A distinct Entra-style token id: 16 bytes (a fixed half and `i`) in unpadded base64url.
+/// A distinct Entra-style token id: 16 bytes (a fixed half and `i`) in unpadded base64url, as
+/// `TokenKey` spells them.
 private func entraTokenID(_ i: Int) -> String {
-  var bytes: [UInt8] = [0x36, 0x92, 0x91, 0xE8, 0x0D, 0xE0, 0x5B, 0x43]
-  for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: UInt64(i) >> UInt64(shift))) }
-  return Base64URL.encode(bytes)
+  TokenKey.packed(high: 0x3692_91E8_0DE0_5B43, low: UInt64(i)).string
 }
 
 /// RFC 3339 time `millis` after 2026-04-01T00:00:00Z (within one month, which 5M ms is).
