@@ -188,6 +188,8 @@ public final class RecordDecoder {
   /// Shared by every document this decoder parses, and by other decoders that run on the same
   /// thread only (a cache is not thread-safe).
   private let strings: JSONStringCache
+  /// The key order of the sign-ins the fast path read last (one per decoder, so per thread).
+  private let keyOrder = EntraSignInFastPath.makeKeyOrder()
 
   /// Whether plain Entra diagnostic sign-ins skip the document (`EntraSignInFastPath`): on
   /// unless another format is forced. Tests turn it off to compare the two paths.
@@ -229,9 +231,9 @@ public final class RecordDecoder {
     if readsEntraDirectly {
       if fastPathDeclines < Self.fastPathPatience || fastPathDeclines % Self.fastPathProbeInterval == 0 {
         fastPathAttempts += 1
-        let strings = strings
+        let (strings, keyOrder) = (strings, keyOrder)
         let read = bytes.withUnsafeBufferPointer { line in
-          EntraSignInFastPath.decode(line, strings: strings) { event, record in emit(event, Self.tieBreak(record)) }
+          EntraSignInFastPath.decode(line, strings: strings, keyOrder: keyOrder) { event, record in emit(event, Self.tieBreak(record)) }
         }
         if read {
           fastPathDeclines = 0

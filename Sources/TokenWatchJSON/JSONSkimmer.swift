@@ -74,8 +74,18 @@ public struct JSONSkimmer {
   /// The next member of the innermost open object, its ':' read, or `.end` once its '}' is read.
   /// The caller reads or skips each member's value before asking for the next key.
   @inlinable public mutating func nextKey() -> Member? {
-    guard let more = next(closing: UInt8(ascii: "}")) else { return nil }
+    guard let more = nextMember() else { return nil }
     guard more else { return .end }
+    return key()
+  }
+
+  /// True when another member of the innermost open object follows (its key not read yet),
+  /// false once its '}' is read, nil for anything invalid: `nextKey` in two steps, for a reader
+  /// that tries `skipKey(ifExactly:count:)` before `key()`.
+  @inlinable @inline(__always) public mutating func nextMember() -> Bool? { next(closing: UInt8(ascii: "}")) }
+
+  /// The member key that comes next and its ':' (after `nextMember`); nil for anything invalid.
+  @inlinable public mutating func key() -> Member? {
     guard parser.position < input.count, input[parser.position] == UInt8(ascii: "\""),
       let key = try? parser.scanString()
     else { return nil }
@@ -83,6 +93,15 @@ public struct JSONSkimmer {
     guard parser.position < input.count, input[parser.position] == UInt8(ascii: ":") else { return nil }
     parser.position += 1
     return .key(start: key.start, end: key.end, escaped: key.escaped)
+  }
+
+  /// Reads past the next `count` bytes (after `nextMember`) when they are exactly `pattern`. For
+  /// a pattern `key()` has read before, a key with nothing between its closing quote and its
+  /// ':', the same bytes are the same valid key: they need not be scanned again.
+  @inlinable @inline(__always) public mutating func skipKey(ifExactly pattern: UnsafePointer<UInt8>, count: Int) -> Bool {
+    guard input.count &- parser.position >= count, memoryEquals(input.baseAddress! + parser.position, pattern, count) else { return false }
+    parser.position &+= count
+    return true
   }
 
   /// True when another element of the innermost open array follows (to be read or skipped),

@@ -120,4 +120,34 @@ import Testing
       }
     }
   }
+
+  /// A key order's pattern is taken only where the text has exactly those bytes, and nothing is
+  /// read when it has not; what follows is read as after `key()`.
+  @Test func skipsAKeyOnlyWhereTheBytesAreExactlyThePattern() {
+    let pattern = Array(#""userId":"#.utf8)
+    for (text, matches) in [
+      (#"{"userId":1}"#, true), (#"{"userId" :1}"#, false), (#"{"userIdX":1}"#, false), (#"{"userI":1}"#, false),
+      (#"{"user\u0049d":1}"#, false), (#"{"userId""#, false), (#"{"userId"#, false), (#"{ "userId":1}"#, true),
+    ] {
+      let bytes = Array(text.utf8)
+      bytes.withUnsafeBufferPointer { buffer in
+        var skimmer = JSONSkimmer(buffer)
+        let opened = skimmer.openObject(depth: 0)
+        #expect(opened)
+        let more = skimmer.nextMember()
+        #expect(more == true, "\(text)")
+        let before = skimmer.position
+        let skipped = pattern.withUnsafeBufferPointer { skimmer.skipKey(ifExactly: $0.baseAddress!, count: $0.count) }
+        #expect(skipped == matches, "\(text)")
+        if skipped {
+          let value = skimmer.scalar()
+          #expect(value == .number(start: before + pattern.count, end: before + pattern.count + 1))
+          let end = skimmer.nextKey()
+          #expect(end == .end)
+        } else {
+          #expect(skimmer.position == before, "\(text)")
+        }
+      }
+    }
+  }
 }

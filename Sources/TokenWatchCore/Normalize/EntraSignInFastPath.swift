@@ -15,17 +15,19 @@ import TokenWatchJSON
 public enum EntraSignInFastPath {
   /// Decodes `line` and passes `emit` the event and the record's bytes (what its tie-break is
   /// hashed from); false, with nothing emitted, when the line needs the document path. Strings
-  /// that repeat from record to record come through `strings` when given.
+  /// that repeat from record to record come through `strings` when given, and keys that come in
+  /// the order of the last record are recognised through `keyOrder` (made by `makeKeyOrder`).
   public static func decode(
-    _ line: UnsafeBufferPointer<UInt8>, strings: JSONStringCache?,
+    _ line: UnsafeBufferPointer<UInt8>, strings: JSONStringCache?, keyOrder: JSONKeyOrder? = nil,
     _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
   ) -> Bool {
     guard let base = line.baseAddress else { return false }
     let text = Text(base: base, strings: strings.map { Unmanaged.passUnretained($0) })
     var reader = JSONSkimmer(line)
-    if startsBatch(line) { return decodeBatch(&reader, line, text, emit) }
+    let walk = Walk(line: line, order: keyOrder.map { Unmanaged.passUnretained($0) })
+    if startsBatch(line) { return decodeBatch(&reader, walk, text, emit) }
     var found = Found()
-    guard walkRecord(&reader, line, depth: 0, into: &found), reader.atEnd() else { return false }
+    guard walkRecord(&reader, walk, depth: 0, into: &found), reader.atEnd() else { return false }
     let event: NormalizedEvent
     do {
       event = try build(found, text)
@@ -50,7 +52,7 @@ public enum EntraSignInFastPath {
   /// `{"records":[…]}` with only sign-ins the fast path reads, each emitted with its own bytes;
   /// nothing is emitted unless all of them are read (the document path then reads the line).
   private static func decodeBatch(
-    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ text: Text,
+    _ reader: inout JSONSkimmer, _ walk: Walk, _ text: Text,
     _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
   ) -> Bool {
     guard reader.openObject(depth: 0), case .key(_, _, false)? = reader.nextKey(), reader.openArray(depth: 1) else { return false }
@@ -59,7 +61,7 @@ public enum EntraSignInFastPath {
       guard let more = reader.nextElement() else { return false }
       guard more else { break }
       var found = Found()
-      guard walkRecord(&reader, line, depth: 2, into: &found) else { return false }
+      guard walkRecord(&reader, walk, depth: 2, into: &found) else { return false }
       do {
         records.append((try build(found, text), found.recordStart..<found.recordEnd))
       } catch {
@@ -68,7 +70,7 @@ public enum EntraSignInFastPath {
     }
     guard !records.isEmpty, reader.nextKey() == .end, reader.atEnd() else { return false }
     for record in records {
-      emit(record.event, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[record.bytes]))
+      emit(record.event, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(walk.line)[record.bytes]))
     }
     return true
   }
@@ -118,6 +120,27 @@ public enum EntraSignInFastPath {
 
   // MARK: - The walk
 
+  /// The line being walked, and the key order remembered from earlier records.
+  struct Walk {
+    let line: UnsafeBufferPointer<UInt8>
+    /// Unmanaged, as `Text.strings`: `decode`'s caller keeps it alive.
+    let order: Unmanaged<JSONKeyOrder>?
+
+    /// The places of the kind of object `kind` walks, from the first.
+    func places(_ kind: ObjectKind) -> JSONKeyOrder.Cursor {
+      guard let order else { return .none }
+      return order._withUnsafeGuaranteedRef { $0.cursor(kind.rawValue) }
+    }
+  }
+
+  /// The kinds of object the walk remembers the key order of (`JSONKeyOrder`).
+  enum ObjectKind: Int, CaseIterable {
+    case record, properties, status, location, coordinates, device, protection, network
+  }
+
+  /// A key order for `decode`, one per decoding thread.
+  public static func makeKeyOrder() -> JSONKeyOrder { JSONKeyOrder(kinds: ObjectKind.allCases.count) }
+
   /// The top-level keys the document path decides by. The first four are read; the others belong
   /// to envelopes (`records`, `data`, `eventType`) or to other formats' tests, so a record that
   /// has any of them is left to the document path.
@@ -131,20 +154,20 @@ public enum EntraSignInFastPath {
   private static let networkKeys = JSONKeyTable(["networkType"])
 
   /// The record object that comes next, at nesting `depth` (0 for a line that is one record).
-  private static func walkRecord(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
+  private static func walkRecord(_ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     guard reader.peek() == .object else { return false }
     found.recordStart = reader.position
-    let complete = eachMember(&reader, line, envelopeKeys, depth: depth) { key, reader in
+    let complete = eachMember(&reader, walk, .record, envelopeKeys, depth: depth) { key, reader in
       switch key {
       case 0:
-        found.category = signInCategory(&reader, line)
+        found.category = signInCategory(&reader, walk.line)
         return found.category != nil
       case 1: return readScalar(&reader, into: &found.resultType)
       case 2: return readScalar(&reader, into: &found.callerIpAddress)
       case 3: return readScalar(&reader, into: &found.envelopeLocation)
       case 4:
         found.hasProperties = true
-        return walkProperties(&reader, line, depth: depth + 1, into: &found)
+        return walkProperties(&reader, walk, depth: depth + 1, into: &found)
       default: return false
       }
     }
@@ -157,14 +180,15 @@ public enum EntraSignInFastPath {
   /// other members are skipped. False, and the walk stops, for anything else where the object
   /// should be, anything invalid, an escaped key, a key seen twice, or a false from `member`.
   private static func eachMember(
-    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ keys: JSONKeyTable, depth: Int,
+    _ reader: inout JSONSkimmer, _ walk: Walk, _ kind: ObjectKind, _ keys: JSONKeyTable, depth: Int,
     _ member: (Int, inout JSONSkimmer) -> Bool
   ) -> Bool {
     guard reader.openObject(depth: depth) else { return false }
     var seen: UInt32 = 0
+    var places = walk.places(kind)
     return keys.withProbe { probe in
       while true {
-        switch nextWanted(&reader, line, probe, depth: depth, seen: &seen) {
+        switch nextWanted(&reader, walk.line, probe, &places, depth: depth, seen: &seen) {
         case .key(let key): guard member(key, &reader) else { return false }
         case .end: return true
         case .stop: return false
@@ -178,14 +202,31 @@ public enum EntraSignInFastPath {
   /// must stop (see `eachMember`).
   private enum Wanted { case key(Int), end, stop }
 
+  ///
+  /// A key spelled as at the same place in the last record (`places`) is known from its bytes;
+  /// any other is read and looked up, and remembered there.
   @inline(__always) private static func nextWanted(
-    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ probe: JSONKeyTable.Probe, depth: Int, seen: inout UInt32
+    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ probe: JSONKeyTable.Probe, _ places: inout JSONKeyOrder.Cursor,
+    depth: Int, seen: inout UInt32
   ) -> Wanted {
     while true {
-      guard let next = reader.nextKey() else { return .stop }
-      guard case .key(let start, let end, let escaped) = next else { return .end }
-      guard !escaped else { return .stop }
-      guard let key = probe.index(of: line.baseAddress! + start, end - start) else {
+      guard let more = reader.nextMember() else { return .stop }
+      guard more else { return .end }
+      let found: Int?
+      let place = places.advance()
+      if let place, case let count = place.count, count > 0, reader.skipKey(ifExactly: place.pattern, count: count) {
+        found = place.key
+      } else {
+        let patternStart = reader.position
+        guard case .key(let start, let end, let escaped)? = reader.key() else { return .stop }
+        guard !escaped else { return .stop }
+        found = probe.index(of: line.baseAddress! + start, end - start)
+        // Only `"key":`, nothing between the quote and the ':' (see `JSONKeyOrder`).
+        if let place, reader.position - patternStart == end - start + 3 {
+          place.remember(line.baseAddress! + patternStart, count: end - start + 3, key: found)
+        }
+      }
+      guard let key = found else {
         guard reader.skipValue(depth: depth + 1) else { return .stop }
         continue
       }
@@ -202,17 +243,18 @@ public enum EntraSignInFastPath {
   /// The `properties` object, at nesting `depth`. Its scalar fields are read in the loop, into
   /// `found.fields`; through `eachMember`'s closure they cost about 85 instructions each more
   /// (a call, the field's enum made from its index, a switch).
-  private static func walkProperties(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
+  private static func walkProperties(_ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     guard reader.openObject(depth: depth) else { return false }
     var seen: UInt32 = 0
+    var places = walk.places(.properties)
     return Field.camelCaseTable.withProbe { probe in
       while true {
-        switch nextWanted(&reader, line, probe, depth: depth, seen: &seen) {
+        switch nextWanted(&reader, walk.line, probe, &places, depth: depth, seen: &seen) {
         case .key(let key):
           if nestedFields & (1 << key) == 0 {
             guard readScalar(&reader, into: &found.fields[key]) else { return false }
           } else {
-            guard walkNested(Field(rawValue: key)!, &reader, line, depth: depth, into: &found) else { return false }
+            guard walkNested(Field(rawValue: key)!, &reader, walk, depth: depth, into: &found) else { return false }
           }
         case .end: return true
         case .stop: return false
@@ -222,33 +264,33 @@ public enum EntraSignInFastPath {
   }
 
   /// A field of `properties` that is an object or an array (`nestedFields`).
-  private static func walkNested(_ field: Field, _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
+  private static func walkNested(_ field: Field, _ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     switch field {
     case .status:
-      return onlyMember(&reader, line, statusKeys, depth: depth + 1, into: &found.errorCode) != nil
+      return onlyMember(&reader, walk, .status, statusKeys, depth: depth + 1, into: &found.errorCode) != nil
     case .location:
       guard let isObject = objectOrNull(&reader) else { return false }
       found.hasLocation = isObject
-      return !isObject || eachMember(&reader, line, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
+      return !isObject || eachMember(&reader, walk, .location, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
         switch key {
         case 0: return readScalar(&reader, into: &found.country)
         case 1: return readScalar(&reader, into: &found.city)
         default:
           guard let isObject = objectOrNull(&reader) else { return false }
           found.hasCoordinates = isObject
-          return !isObject || eachMember(&reader, line, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
+          return !isObject || eachMember(&reader, walk, .coordinates, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
             key == 0 ? readScalar(&reader, into: &found.latitude) : readScalar(&reader, into: &found.longitude)
           }
         }
       }
     case .deviceDetail:
-      return onlyMember(&reader, line, deviceKeys, depth: depth + 1, into: &found.deviceID) != nil
+      return onlyMember(&reader, walk, .device, deviceKeys, depth: depth + 1, into: &found.deviceID) != nil
     case .tokenProtectionStatusDetails:
-      guard let isObject = onlyMember(&reader, line, protectionKeys, depth: depth + 1, into: &found.sessionStatus) else { return false }
+      guard let isObject = onlyMember(&reader, walk, .protection, protectionKeys, depth: depth + 1, into: &found.sessionStatus) else { return false }
       found.hasProtection = isObject
       return true
     case .networkLocationDetails:
-      return walkNetworks(&reader, line, depth: depth + 1, into: &found)
+      return walkNetworks(&reader, walk, depth: depth + 1, into: &found)
     default:
       return false  // not in `nestedFields`
     }
@@ -256,16 +298,16 @@ public enum EntraSignInFastPath {
 
   /// An array of named-network objects (or null) at nesting `depth`: whether one is a trusted
   /// named location.
-  private static func walkNetworks(_ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, depth: Int, into found: inout Found) -> Bool {
+  private static func walkNetworks(_ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     if reader.peek() == .null { return reader.scalar() != nil }
     guard reader.openArray(depth: depth) else { return false }
     while true {
       guard let more = reader.nextElement() else { return false }
       guard more else { return true }
       var type = Value.absent
-      guard eachMember(&reader, line, networkKeys, depth: depth + 1, { _, reader in readScalar(&reader, into: &type) }) else { return false }
+      guard eachMember(&reader, walk, .network, networkKeys, depth: depth + 1, { _, reader in readScalar(&reader, into: &type) }) else { return false }
       if case .string(let start, let end) = type {
-        let (name, count) = (line.baseAddress! + Int(start), Int(end - start))
+        let (name, count) = (walk.line.baseAddress! + Int(start), Int(end - start))
         if utf8Equals("trusted", name, count) || utf8Equals("trustedNamedLocation", name, count) { found.trustedNamedNetwork = true }
       }
     }
@@ -274,11 +316,11 @@ public enum EntraSignInFastPath {
   /// Reads the one scalar member `keys` names of the object (or null) that comes next, at
   /// nesting `depth`: whether it was an object, or nil when the walk must stop.
   private static func onlyMember(
-    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ keys: JSONKeyTable, depth: Int, into value: inout Value
+    _ reader: inout JSONSkimmer, _ walk: Walk, _ kind: ObjectKind, _ keys: JSONKeyTable, depth: Int, into value: inout Value
   ) -> Bool? {
     guard let isObject = objectOrNull(&reader) else { return nil }
     guard isObject else { return false }
-    return eachMember(&reader, line, keys, depth: depth) { _, reader in readScalar(&reader, into: &value) } ? true : nil
+    return eachMember(&reader, walk, kind, keys, depth: depth) { _, reader in readScalar(&reader, into: &value) } ? true : nil
   }
 
   /// True when an object comes next (not read yet), false after reading a null, nil for

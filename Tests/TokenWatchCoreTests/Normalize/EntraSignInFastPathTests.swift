@@ -31,10 +31,10 @@ struct EntraSignInFastPathTests {
     return events.isEmpty ? nil : events
   }
 
-  static func fastPath(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache()) -> [(NormalizedEvent, UInt64)]? {
+  static func fastPath(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache(), keyOrder: JSONKeyOrder? = nil) -> [(NormalizedEvent, UInt64)]? {
     var events: [(NormalizedEvent, UInt64)] = []
     let read = line.withUnsafeBufferPointer { buffer in
-      EntraSignInFastPath.decode(buffer, strings: cache) { event, record in
+      EntraSignInFastPath.decode(buffer, strings: cache, keyOrder: keyOrder) { event, record in
         var hash = StableHash()
         hash.combine(bytes: record)
         events.append((event, hash.value))
@@ -46,8 +46,8 @@ struct EntraSignInFastPathTests {
 
   /// True when the fast path read the line; records an issue when it read it differently.
   @discardableResult
-  static func agrees(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache()) -> Bool {
-    guard let fast = fastPath(line, cache: cache) else { return false }
+  static func agrees(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache(), keyOrder: JSONKeyOrder? = nil) -> Bool {
+    guard let fast = fastPath(line, cache: cache, keyOrder: keyOrder) else { return false }
     guard let slow = documentPath(line) else {
       Issue.record("the fast path read a line the document path rejects: \(String(decoding: line, as: UTF8.self))")
       return true
@@ -60,16 +60,55 @@ struct EntraSignInFastPathTests {
 
   static let signIns: [String] = Array(ScenarioLibrary.bulk(count: 600, seed: 7, format: .entra))
 
-  @Test("reads every generated sign-in as the normalizer does, with and without a string cache")
+  @Test("reads every generated sign-in as the normalizer does, with and without a string cache and a key order")
   func bulkSignIns() {
     let cache = JSONStringCache()
+    let keyOrder = EntraSignInFastPath.makeKeyOrder()
     var read = 0
     for line in Self.signIns {
-      if Self.agrees(Array(line.utf8), cache: cache) { read += 1 }
+      if Self.agrees(Array(line.utf8), cache: cache, keyOrder: keyOrder) { read += 1 }
       Self.agrees(Array(line.utf8), cache: nil)
     }
     // Every generated line is a plain diagnostic sign-in: the fast path is for exactly these.
     #expect(read == Self.signIns.count)
+  }
+
+  @Test("keys that differ from the last record's at their place are read as the document path reads them")
+  func keyOrderMismatches() throws {
+    let base = Array(Self.signIns[0].utf8)
+    let keyOrder = EntraSignInFastPath.makeKeyOrder()
+    let warm = try #require(Self.fastPath(base, keyOrder: keyOrder))
+    #expect(warm.first?.0.user != nil)
+    let text = String(decoding: base, as: UTF8.self)
+    let variants: [String] = [
+      // Another key at a remembered place: longer, shorter, one byte changed, unknown to the table.
+      text.replacingFirst(#""userId":"#, with: #""userIdentity":"#),
+      text.replacingFirst(#""userId":"#, with: #""userI":"#),
+      text.replacingFirst(#""userId":"#, with: #""userIe":"#),
+      text.replacingFirst(#""appId":"#, with: #""appid":"#),
+      // The same key spaced, or at another place.
+      text.replacingFirst(#""userId":"#, with: #""userId" :"#),
+      text.replacingFirst(#""userId":"#, with: #""userId": "#),
+      text.replacingFirst(#""userId":"#, with: #"  "userId":"#),
+      text.replacingFirst(#""properties":{"#, with: #""properties":{"extra":[1,{"userId":2}],"#),
+      text.replacingFirst(#""location":{"city":"#, with: #""location":{"countryOrRegion":"ZZ","city":"#),
+      // The same key written twice: the document path takes the last, the fast path declines.
+      text.replacingFirst(#""appId":"#, with: #""userId":"x","appId":"#),
+    ]
+    for variant in variants {
+      #expect(variant != text, "a variant that changes nothing: the test's spelling of the line is out of date")
+      let line = Array(variant.utf8)
+      // Agreement both with the order remembered from `base` and after this line itself.
+      let first = Self.fastPath(line, keyOrder: keyOrder)
+      Self.agrees(line, keyOrder: keyOrder)
+      let plain = Self.fastPath(line)
+      #expect(first.map { $0.map(\.0) } == plain.map { $0.map(\.0) }, "\(variant)")
+      #expect(Self.agrees(base, keyOrder: keyOrder))
+    }
+    // An escaped key where the plain one was remembered is never taken for it.
+    let escaped = Array(text.replacingFirst(#""userId":"#, with: #""user\u0049d":"#).utf8)
+    _ = Self.fastPath(base, keyOrder: keyOrder)
+    #expect(Self.fastPath(escaped, keyOrder: keyOrder) == nil)
   }
 
   @Test("mixed feeds: Graph activity, Okta and native lines are left to the document path")
@@ -250,6 +289,8 @@ struct EntraSignInFastPathTests {
     var rng = SplitMix(seed: 0x5EED)
     let interesting: [UInt8] = Array(#""\{}[],:0a -.eE"#.utf8) + [0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xFF, 0x00, 0x1F, 0x7F]
     var read = 0
+    // One key order for all of them: damaged keys meet the order of the lines before.
+    let keyOrder = EntraSignInFastPath.makeKeyOrder()
     for round in 0..<4000 {
       var line = Array(Self.signIns[round % Self.signIns.count].utf8)
       if round % 4 == 3 {  // a batch of three
@@ -267,10 +308,20 @@ struct EntraSignInFastPathTests {
           line.insert(contentsOf: line[at..<end], at: at)
         }
       }
-      if Self.agrees(line) { read += 1 }
+      if Self.agrees(line, keyOrder: keyOrder) { read += 1 }
     }
     // Damage inside strings the walk skips leaves many lines readable; damage elsewhere not.
     #expect(read > 100)
     #expect(read < 4000)
+  }
+}
+
+extension String {
+  /// The text with the first occurrence of `target` replaced (unchanged when there is none).
+  fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
+    guard let range = firstRange(of: target) else { return self }
+    var copy = self
+    copy.replaceSubrange(range, with: replacement)
+    return copy
   }
 }
