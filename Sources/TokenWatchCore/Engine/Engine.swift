@@ -18,6 +18,8 @@ public struct Engine {
   /// The strings that token and session records hold by number (users, sessions, tasks, the
   /// first use's address, country, city, user agent and device). Swept in housekeeping.
   var strings = StringInterner()
+  /// Events' IP strings, parsed.
+  var addressMemo = AddressMemo()
 
   var streamStart: EventTime?
   var lastHousekeeping = EventTime.distantPast
@@ -80,8 +82,9 @@ public struct Engine {
   public mutating func process(_ event: consuming NormalizedEvent, late: Bool = false, into output: inout [EngineRecord]) {
     let t = event.time
     if streamStart == nil { streamStart = t }
-    // The IP is parsed once here; the enricher and every detector use this parse.
-    let address = event.ip.flatMap(IPAddress.init)
+    // The IP is parsed once here (or found parsed in the memo); the enricher and every detector
+    // use this parse.
+    let address = event.ip.flatMap { addressMemo.address(of: $0) }
     // The event is enriched in the context, not before it: changing the `consuming` parameter
     // made a copy of it first.
     var context = DetectionContext(event: event, address: address, streamStart: streamStart!)
