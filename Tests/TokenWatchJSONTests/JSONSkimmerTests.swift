@@ -96,6 +96,30 @@ import Testing
     #expect(accepted > 1500 && accepted < 3000)
   }
 
+  /// Strings are scanned 16 bytes at a time, then 8, then byte by byte: one byte that stops the
+  /// scan (a quote, an escape, a control character, valid or invalid UTF-8) at every offset of
+  /// strings long and short enough to end in each of those loops, and where the text ends.
+  @Test func everyStopByteAtEveryOffsetOfAString() {
+    let stops: [[UInt8]] = [
+      Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8), Array(#"\"#.utf8), [0x22], [0x01], [0x1F], [0x7F], [0x20],
+      [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0xFF], [0xC3], [0xED, 0xA0, 0x80], [0x80],
+    ]
+    var accepted = 0
+    for length in 0...40 {
+      for offset in 0...length {
+        for stop in stops {
+          let text = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+          let body = Array(text[..<offset]) + stop + Array(text[offset...])
+          // The string as a whole value, as a member's value, and cut short before its quote.
+          if expectAgreement([0x22] + body + [0x22]) { accepted += 1 }
+          _ = expectAgreement(Array(#"{"k":""#.utf8) + body + Array(#"","n":1}"#.utf8))
+          _ = expectAgreement([0x22] + body)
+        }
+      }
+    }
+    #expect(accepted > 3000)
+  }
+
   @Test(arguments: [
     "", " ", "{", "}", "{}", "[]", "[,]", "{,}", "[1,]", #"{"a":1,}"#, #"{"a"}"#, #"{"a":}"#, #"{"a" 1}"#, #"{1:2}"#,
     #"{"a":1 "b":2}"#, "[1 2]", " {\"a\" : [ 1 , { } , [ ] ] } ", "nul", "tru", "-", "01", "1.", "1e", "\"\\x\"", "\"\\u12\"",
