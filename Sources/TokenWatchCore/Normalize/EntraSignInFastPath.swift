@@ -236,9 +236,12 @@ public enum EntraSignInFastPath {
     }
   }
 
-  /// The fields of `properties` that are objects or arrays; the others are scalars.
-  private static let nestedFields: UInt32 = [Field.status, .location, .deviceDetail, .tokenProtectionStatusDetails, .networkLocationDetails]
-    .reduce(0) { $0 | 1 << $1.rawValue }
+  /// The fields of `properties` that are objects or arrays; the others are scalars. Computed, not
+  /// a stored `static let`: that was a `swift_once` call for every member of every record.
+  @inline(__always) private static var nestedFields: UInt32 {
+    1 << Field.status.rawValue | 1 << Field.location.rawValue | 1 << Field.deviceDetail.rawValue
+      | 1 << Field.tokenProtectionStatusDetails.rawValue | 1 << Field.networkLocationDetails.rawValue
+  }
 
   /// The `properties` object, at nesting `depth`. Its scalar fields are read in the loop, into
   /// `found.fields`; through `eachMember`'s closure they cost about 85 instructions each more
