@@ -140,6 +140,7 @@ public final class Pipeline {
   }
 
   private func replay<Feed: ReplayFeed>(_ feed: inout Feed, names: [String]) -> Outcome {
+    inputNames = names
     var merger = StreamMerger<ParkedEvent>(inputs: names.count, maxDelay: options.maxDelay, maxItems: options.maxBufferedEvents)
     var parked = ParkedEvents()
     var failed = false
@@ -147,7 +148,7 @@ public final class Pipeline {
     nextProgress = started + (options.progressSeconds ?? 0)
     while !reporter.strictFailure, !sink.isBroken {
       if let entry = merger.pop() {
-        process(parked.take(entry.item), late: entry.late, source: names[Int(entry.item.origin)], line: entry.item.line)
+        process(parked.take(entry.item), late: entry.late, origin: .input(Int(entry.item.origin)), line: entry.item.line)
         continue
       }
       guard let i = merger.starvedInput else { break }
@@ -155,7 +156,7 @@ public final class Pipeline {
         let time = event.time
         if time > newestSeen { newestSeen = time }
         merger.push(parked.park(event, origin: i, line: line), time: time, tieBreak: tieBreak, input: i)
-        if merger.overflowCount > 0, !warnedFull { warnFull(source: names[i], line: line) }
+        if merger.overflowCount > 0, !warnedFull { warnFull(origin: .input(i), line: line) }
       }
       switch result {
       case .more:
@@ -185,18 +186,36 @@ public final class Pipeline {
   }
 
   private var warnedFull = false
+  /// The replayed inputs' names, by input number. A stored property, not a captured array: the
+  /// per-event closure and autoclosure that captured `names` retained and released it each time.
+  private var inputNames: [String] = []
 
-  /// Once per run: the window is full, so ordering is now only as good as the input's own.
-  private func warnFull(source: String, line: Int) {
-    warnedFull = true
-    reporter.warning(source, line, nil, "TW210", "reorder window full (\(options.maxBufferedEvents) events within the max delay \(options.maxDelay)): the oldest are released early, and events older than them count as late; raise --max-buffered or lower --max-delay")
+  /// Where an event came from, named only for a warning.
+  private enum Origin {
+    /// A replayed input, by number (`inputNames`).
+    case input(Int)
+    /// A live frame's source.
+    case live(String)
   }
 
-  /// `source` is only read for a late event's warning: an input's name is not retained per event.
-  private func process(_ event: consuming NormalizedEvent, late: Bool, source: @autoclosure () -> String, line: Int) {
+  private func name(of origin: Origin) -> String {
+    switch origin {
+    case .input(let index): inputNames[index]
+    case .live(let source): source
+    }
+  }
+
+  /// Once per run: the window is full, so ordering is now only as good as the input's own.
+  private func warnFull(origin: Origin, line: Int) {
+    warnedFull = true
+    reporter.warning(name(of: origin), line, nil, "TW210", "reorder window full (\(options.maxBufferedEvents) events within the max delay \(options.maxDelay)): the oldest are released early, and events older than them count as late; raise --max-buffered or lower --max-delay")
+  }
+
+  /// `origin` is named only for a late event's warning.
+  private func process(_ event: consuming NormalizedEvent, late: Bool, origin: Origin, line: Int) {
     if late {
       let lag = newestSeen - event.time
-      reporter.warning(source(), line, nil, "TW206", "late event at \(event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
+      reporter.warning(name(of: origin), line, nil, "TW206", "late event at \(event.time.rfc3339), \(formatSpan(lag)) behind the stream (max delay \(options.maxDelay)); processed, alerts flagged late")
     } else if (lastEventTime ?? .distantPast) < event.time {
       lastEventTime = event.time
     }
@@ -253,7 +272,7 @@ public final class Pipeline {
     eventsBySource[frame.source, default: 0] += 1
     if event.time > newestSeen { newestSeen = event.time }
     liveReorder.push(QueuedEvent(event: event, origin: frame.origin, line: frame.line), time: event.time, tieBreak: tieBreak, into: &released)
-    if liveReorder.overflowCount > 0, !warnedFull { warnFull(source: frame.origin, line: frame.line) }
+    if liveReorder.overflowCount > 0, !warnedFull { warnFull(origin: .live(frame.origin), line: frame.line) }
     processReleased()
   }
 
@@ -269,7 +288,7 @@ public final class Pipeline {
 
   private func processReleased() {
     guard !released.isEmpty else { return }
-    for entry in released { process(entry.item.takeEvent(), late: entry.late, source: entry.item.origin, line: entry.item.line) }
+    for entry in released { process(entry.item.takeEvent(), late: entry.late, origin: .live(entry.item.origin), line: entry.item.line) }
     released.removeAll(keepingCapacity: true)
     reporter.stats.lateEvents = liveReorder.lateCount
     reporter.stats.earlyReleases = liveReorder.overflowCount

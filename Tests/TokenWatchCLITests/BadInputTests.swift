@@ -90,4 +90,28 @@ import Testing
     #expect(try CLI.run(["replay", "--max-buffered", "0", Self.scenario]).status == 64)
   }
 
+  /// With several inputs, a late event's warning names the input it came from, on every
+  /// decoding path (inline, and decode threads).
+  @Test func aLateEventIsReportedWithItsOwnInputsName() throws {
+    let onTime = try CLI.temporaryFile("on-time-\(UUID().uuidString).ndjson", Data("""
+      {"time":"2026-03-02T09:00:00Z","kind":"access","user":"a@contoso.example","ip":"198.51.100.1"}
+      {"time":"2026-03-02T10:00:00Z","kind":"access","user":"a@contoso.example","ip":"198.51.100.1"}
+
+      """.utf8))
+    let late = try CLI.temporaryFile("late-\(UUID().uuidString).ndjson", Data("""
+      {"time":"2026-03-02T10:00:00Z","kind":"access","user":"b@contoso.example","ip":"198.51.100.2"}
+      {"time":"2026-03-02T09:05:00Z","kind":"access","user":"b@contoso.example","ip":"198.51.100.2"}
+
+      """.utf8))
+    defer {
+      try? FileManager.default.removeItem(at: onTime)
+      try? FileManager.default.removeItem(at: late)
+    }
+    for threads in ["0", "2"] {
+      let result = try CLI.run(["replay", "--max-delay", "10m", onTime.path, late.path], environment: ["TOKENWATCH_DECODE_THREADS": threads])
+      let warnings = result.stderr.split(separator: "\n").filter { $0.contains("[TW206]") }
+      #expect(warnings.count == 1, "\(result.stderr)")
+      #expect(warnings.first?.hasPrefix("\(late.path):2: warning: [TW206] late event at 2026-03-02T09:05:00.000Z") == true, "\(result.stderr)")
+    }
+  }
 }
