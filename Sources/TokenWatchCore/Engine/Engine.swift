@@ -6,6 +6,8 @@
 public struct Engine {
   public let ruleSet: RuleSet
   private let detectors: [any Detector]
+  /// The same detectors, in the same order, called without reference counting (`DetectorCall`).
+  private let detectorCalls: [DetectorCall]
   private let scorer: RiskScorer
 
   var tokens: KeyedStore<TokenKey, TokenRecord>
@@ -38,6 +40,7 @@ public struct Engine {
   public init(ruleSet: RuleSet) {
     self.ruleSet = ruleSet
     detectors = ruleSet.enabledRules.map { Engine.makeDetector($0, ruleSet) }
+    detectorCalls = detectors.map(DetectorCall.init)
     scorer = RiskScorer(policy: ruleSet.risk)
     let state = ruleSet.state
     tokens = KeyedStore(maxEntries: state.tokens.maxEntries, ttl: state.tokens.ttl)
@@ -130,8 +133,8 @@ public struct Engine {
     let domainSlot = checkOutDomain(into: &context)
 
     var findings: [(CompiledRule, Finding)] = []
-    for detector in detectors {
-      if let finding = detector.evaluate(&context) { findings.append((detector.rule, finding)) }
+    for (index, call) in detectorCalls.enumerated() {
+      if let finding = call.evaluate(&context) { findings.append((detectors[index].rule, finding)) }
     }
     Engine.applyFacts(to: &context)
 
@@ -384,4 +387,42 @@ public struct EngineCounters: Sendable {
   public var suppressed = 0
   /// Events of users another shard owns (`--shard`).
   public var otherShards = 0
+}
+
+/// A detector called through an unretained reference of its own class: through the engine's
+/// array of existentials each was retained and released around every call, six atomic pairs an
+/// event. The engine's `detectors` keeps them alive.
+private enum DetectorCall {
+  case replay(Unmanaged<ReplayDetector>)
+  case travel(Unmanaged<TravelDetector>)
+  case issuer(Unmanaged<IssuerDetector>)
+  case forged(Unmanaged<ForgedTokenDetector>)
+  case postTaskUse(Unmanaged<PostTaskUseDetector>)
+  case dormant(Unmanaged<DormantDetector>)
+  /// Any other kind, called as it is.
+  case other(any Detector)
+
+  init(_ detector: any Detector) {
+    switch detector {
+    case let detector as ReplayDetector: self = .replay(.passUnretained(detector))
+    case let detector as TravelDetector: self = .travel(.passUnretained(detector))
+    case let detector as IssuerDetector: self = .issuer(.passUnretained(detector))
+    case let detector as ForgedTokenDetector: self = .forged(.passUnretained(detector))
+    case let detector as PostTaskUseDetector: self = .postTaskUse(.passUnretained(detector))
+    case let detector as DormantDetector: self = .dormant(.passUnretained(detector))
+    default: self = .other(detector)
+    }
+  }
+
+  func evaluate(_ context: inout DetectionContext) -> Finding? {
+    switch self {
+    case .replay(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
+    case .travel(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
+    case .issuer(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
+    case .forged(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
+    case .postTaskUse(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
+    case .dormant(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
+    case .other(let detector): detector.evaluate(&context)
+    }
+  }
 }
