@@ -109,13 +109,14 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     }
     let slot = Slot(key: key, record: Record(), lastSeen: time, newer: -1, older: -1)
     let i: Int32
+    // Consumed into place: copied there, the new slot was retained and the original destroyed.
     if let reused = freeSlots.popLast() {
       i = reused
-      slots[Int(i)] = slot
+      slots[Int(i)] = consume slot
     } else {
       precondition(slots.count < Int(Int32.max), "store full")
       i = Int32(slots.count)
-      slots.append(slot)
+      slots.append(consume slot)
     }
     index.insert(hash: hash, slot: i)
     linkAsNewest(i)
