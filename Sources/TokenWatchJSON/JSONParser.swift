@@ -154,10 +154,12 @@
       while position &+ 16 <= input.count {
         let chunk = base.loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self)
         let special = (chunk .== quotes) .| (chunk .== backslashes) .| (unsafeBitCast(chunk, to: SIMD16<Int8>.self) .< spaces)
-        // A flagged lane is 0xFF: the lowest one is the first such byte (byte 0 in the low bits).
+        // A flagged lane is 0xFF; lane 0 is read into the low bits on any platform, so the lowest
+        // flagged byte is the first.
         let words = unsafeBitCast(special, to: SIMD2<UInt64>.self)
-        if words.x | words.y != 0 {
-          position &+= words.x != 0 ? words.x.trailingZeroBitCount >> 3 : 8 &+ words.y.trailingZeroBitCount >> 3
+        let (low, high) = (UInt64(littleEndian: words.x), UInt64(littleEndian: words.y))
+        if low | high != 0 {
+          position &+= low != 0 ? low.trailingZeroBitCount >> 3 : 8 &+ high.trailingZeroBitCount >> 3
           atSpecial = true
           break
         }

@@ -18,7 +18,7 @@ struct AddressMemo {
   private var entries: [Entry]
   private let shift: UInt64
 
-  /// 2^`bits` entries: 4,096 by default, about 224 KiB.
+  /// 2^`bits` entries: 4,096 by default, 256 KiB (64 bytes an entry).
   init(bits: Int = 12) {
     precondition((1...20).contains(bits))
     entries = Array(repeating: Entry(words: .zero, text: nil, address: nil), count: 1 << bits)

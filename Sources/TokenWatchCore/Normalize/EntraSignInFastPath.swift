@@ -202,9 +202,9 @@ public enum EntraSignInFastPath {
   /// must stop (see `eachMember`).
   private enum Wanted { case key(Int), end, stop }
 
-  ///
-  /// A key spelled as at the same place in the last record (`places`) is known from its bytes;
-  /// any other is read and looked up, and remembered there.
+  /// The next member whose key `probe` knows, as a `Wanted`. A key spelled as at the same place
+  /// in the last record (`places`) is known from its bytes; any other is read and looked up, and
+  /// remembered there.
   @inline(__always) private static func nextWanted(
     _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ probe: JSONKeyTable.Probe, _ places: inout JSONKeyOrder.Cursor,
     depth: Int, seen: inout UInt32
