@@ -28,8 +28,8 @@ struct AddressMemo {
   /// `IPAddress(text)`, parsed once while the entry keeps it.
   mutating func address(of text: String) -> IPAddress? {
     // Two words on every platform this builds for; elsewhere, no memo.
-    guard MemoryLayout<String>.size == MemoryLayout<SIMD2<UInt64>>.size else { return IPAddress(text) }
-    let words = unsafeBitCast(text, to: SIMD2<UInt64>.self)
+    guard ExactString.stringIsTwoWords else { return IPAddress(text) }
+    let words = ExactString.words(text)
     let mixed = (words.x ^ (words.y << 32 | words.y >> 32)) &* 0x9E37_79B9_7F4A_7C15
     let slot = Int(truncatingIfNeeded: mixed >> shift)
     if entries[slot].words == words, entries[slot].text != nil { return entries[slot].address }

@@ -165,7 +165,7 @@ public struct Engine {
   /// enricher, already fed, and each domain's issuers), so all shards keep identical copies.
   private mutating func learnSharedFacts(from context: inout DetectionContext) {
     guard let slot = checkOutDomain(into: &context) else { return }
-    for detector in detectors where detector.rule.detector == .issuer { _ = detector.evaluate(&context) }
+    for (index, call) in detectorCalls.enumerated() where detectors[index].rule.detector == .issuer { _ = call.evaluate(&context) }
     domains.putBack(&context.domain, slot)
   }
 

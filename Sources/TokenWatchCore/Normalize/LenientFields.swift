@@ -31,8 +31,13 @@ extension JSONDocument {
   /// An id `packed` reads from a string's raw bytes when it can (nothing escaped), else `text`
   /// makes from `lenientString(ref, cached: false)`.
   private func lenientID<ID>(_ ref: JSONRef, _ packed: (UnsafeBufferPointer<UInt8>) -> ID?, _ text: (String) -> ID) -> ID? {
-    if kind(ref) == .string, let id = withRawBytes(ref, packed) { return id }
-    return lenientString(ref, cached: false).map(text)
+    packedID(ref, packed) ?? lenientString(ref, cached: false).map(text)
+  }
+
+  /// What `packed` reads from a string value's raw bytes, as written (an id has nothing to
+  /// escape, so an escaped one is not read); nil for any other value.
+  func packedID<ID>(_ ref: JSONRef, _ packed: (UnsafeBufferPointer<UInt8>) -> ID?) -> ID? {
+    kind(ref) == .string ? withRawBytes(ref, packed) : nil
   }
 
   /// An RFC 3339 time from a string value, parsed straight from its bytes: a time has nothing to

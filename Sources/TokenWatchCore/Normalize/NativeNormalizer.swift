@@ -137,7 +137,7 @@ public enum NativeNormalizer: EventNormalizer {
     /// An id `packed` reads from a string's raw bytes when it can (nothing escaped), else `text`
     /// makes from `string(field)`, which refuses anything but a string.
     private func id<ID>(_ field: Field, _ packed: (UnsafeBufferPointer<UInt8>) -> ID?, _ text: (String) -> ID) throws(NormalizeFailure) -> ID? {
-      if let value = present(field), document.kind(value) == .string, let id = document.withRawBytes(value, packed) { return id }
+      if let value = present(field), let id = document.packedID(value, packed) { return id }
       return try string(field).map(text)
     }
 

@@ -181,9 +181,15 @@ enum ExactString {
   /// Whether `a` and `b` are the same two words: one storage (the decoder hands out repeated
   /// strings from its cache), or the same bytes held inline (up to 15).
   @inline(__always) static func sameStorage(_ a: String, _ b: String) -> Bool {
-    MemoryLayout<String>.size == MemoryLayout<SIMD2<UInt64>>.size
-      && unsafeBitCast(a, to: SIMD2<UInt64>.self) == unsafeBitCast(b, to: SIMD2<UInt64>.self)
+    stringIsTwoWords && words(a) == words(b)
   }
+
+  /// Whether a `String` is two words, as on every platform this builds for (`words`).
+  static var stringIsTwoWords: Bool { MemoryLayout<String>.size == MemoryLayout<SIMD2<UInt64>>.size }
+
+  /// A string's two words, where `stringIsTwoWords`: its bytes when held inline, else its
+  /// storage and count, so equal words mean equal text (`sameStorage`).
+  @inline(__always) static func words(_ string: String) -> SIMD2<UInt64> { unsafeBitCast(string, to: SIMD2<UInt64>.self) }
 
   /// Whether `a` and `b` have the same UTF-8 bytes (8 at a time).
   static func identical(_ a: String, _ b: String) -> Bool {
