@@ -1,19 +1,20 @@
 /// What a detector sees for one event: the event, plus the state records of its token, session,
 /// user, task and domain as they were before this event. Detectors may update the fields they
 /// own (baselines, trails); the engine applies the shared facts (last use, issuance, lifecycle)
-/// after every detector has run.
+/// after every detector has run. The records are read and changed where their stores keep them
+/// (`RecordPlace`), so a context is good for the one event the engine made it for.
 public struct DetectionContext {
   /// Enriched by the engine (`AddressEnricher`) before the detectors see it; they only read it.
   public internal(set) var event: NormalizedEvent
   /// `event.ip`, parsed once by the engine.
   public let address: IPAddress?
-  public var token: TokenRecord?
-  public var tokenIsNew = false
-  public var session: SessionRecord?
-  public var sessionIsNew = false
-  public var user: UserRecord?
-  public var task: TaskRecord?
-  public var domain: DomainRecord?
+  public internal(set) var token: RecordPlace<TokenRecord>?
+  public internal(set) var tokenIsNew = false
+  public internal(set) var session: RecordPlace<SessionRecord>?
+  public internal(set) var sessionIsNew = false
+  public internal(set) var user: RecordPlace<UserRecord>?
+  public internal(set) var task: RecordPlace<TaskRecord>?
+  public internal(set) var domain: RecordPlace<DomainRecord>?
   /// The domain of `event.upn` when `domain` is set (computed once, by the engine).
   public var domainName: String?
   /// The first event time of the whole stream (how long we have been watching).
@@ -36,15 +37,15 @@ public struct DetectionContext {
     @inline(__always) get {
       // No closures here: one capturing `self` would copy the whole context.
       if let user = event.user { return user }
-      if let id = token?.user, !id.isNone { return strings[id] }
-      if let id = session?.user, !id.isNone { return strings[id] }
+      if let id = token?.record.user, !id.isNone { return strings[id] }
+      if let id = session?.record.user, !id.isNone { return strings[id] }
       return event.upn
     }
   }
 
   /// The task the event's token was issued for, as the token record knows it.
   public var tokenTask: String? {
-    guard let id = token?.task else { return nil }
+    guard let id = token?.record.task else { return nil }
     return strings[id]
   }
 

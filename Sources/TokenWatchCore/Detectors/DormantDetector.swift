@@ -20,10 +20,10 @@ public final class DormantDetector: Detector {
     guard context.isUse else { return nil }
     // Read in place: `let event = context.event` copied the whole event on every use.
     let time = context.event.time
-    if checksTokens, let lastUse = context.token?.lastUse, time - lastUse >= idle, let id = context.event.token {
+    if checksTokens, let lastUse = context.token?.record.lastUse, time - lastUse >= idle, let id = context.event.token {
       return finding(.token(id), lastUse: lastUse, event: context.event)
     }
-    if checksSessions, let lastUse = context.session?.lastUse, time - lastUse >= idle, let id = context.event.session {
+    if checksSessions, let lastUse = context.session?.record.lastUse, time - lastUse >= idle, let id = context.event.session {
       return finding(.session(id), lastUse: lastUse, event: context.event)
     }
     return nil

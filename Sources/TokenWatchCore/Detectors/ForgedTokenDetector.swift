@@ -19,8 +19,8 @@ public final class ForgedTokenDetector: Detector {
   public func evaluate(_ context: inout DetectionContext) -> Finding? {
     let event = context.event
     // The token's id last: spelling it out is the dearest test, and most accesses pass no other.
-    guard event.kind == .access, context.isUse, let token = context.token, !token.issued,
-      let user = context.user, let lastSignIn = user.lastSignIn, let firstSignIn = user.firstSignIn,
+    guard event.kind == .access, context.isUse, let token = context.token, !token.record.issued,
+      let user = context.user, let lastSignIn = user.record.lastSignIn, let firstSignIn = user.record.firstSignIn,
       event.time - lastSignIn <= lookback, let tokenID = event.token
     else { return nil }
     if let issuedAt = event.tokenIssuedAt {

@@ -31,7 +31,7 @@ public final class IssuerDetector: Detector {
     // that copied the whole event (retaining its strings).
     let kind = context.event.kind
     guard kind == .signIn || kind == .tokenIssued, context.event.outcome != .failure,
-      context.event.issuerType != nil || context.event.issuer != nil, let domain = context.domainName, context.domain != nil
+      context.event.issuerType != nil || context.event.issuer != nil, let domain = context.domainName, let domainPlace = context.domain
     else { return nil }
     let time = context.event.time
     let type = context.event.issuerType ?? "unknown"
@@ -40,10 +40,7 @@ public final class IssuerDetector: Detector {
     // every sign-in cost more than the rest of the detector).
     var key: String { name.isEmpty ? type : type + "/" + name }
     var subject: FindingSubject { .user(context.event.user ?? context.event.upn ?? domain) }
-    // Taken, not copied: the record is unique while we hold it, so appending copies nothing.
-    var record = context.domain.take()!
-    defer { context.domain = record }
-    if record.firstSeen == nil { record.firstSeen = time }
+    if domainPlace.record.firstSeen == nil { domainPlace.record.firstSeen = time }
 
     // Decide first, describe after: evidence is built only for the rare event that fires.
     if let last = lastAccepted, ExactString.sameStorage(last.domain, domain), ExactString.sameStorage(last.type, type),
@@ -64,19 +61,19 @@ public final class IssuerDetector: Detector {
         summary: "token issued by \(key), which is not an expected issuer for \(domain) (expected: \(accepted.joined(separator: ", ")))",
         evidence: evidence)
     }
-    if record.issuers.contains(where: { Self.spells($0, type: type, name: name) }) { return nil }
-    let learnedFor = time - record.firstSeen!
+    if domainPlace.record.issuers.contains(where: { Self.spells($0, type: type, name: name) }) { return nil }
+    let learnedFor = time - domainPlace.record.firstSeen!
     guard learnedFor >= learning else {
-      if record.issuers.count < 64 { record.issuers.append(key) }
+      if domainPlace.record.issuers.count < 64 { domainPlace.record.issuers.append(key) }
       return nil
     }
     var evidence = describe(domain: domain, type: type, name: name)
     evidence.add("reason", "never_seen")
-    evidence.add("known_issuers", record.issuers.joined(separator: ","))
-    evidence.add("learning_since", time: record.firstSeen)
+    evidence.add("known_issuers", domainPlace.record.issuers.joined(separator: ","))
+    evidence.add("learning_since", time: domainPlace.record.firstSeen)
     return Finding(
       severity: rule.severity, subject: subject,
-      summary: "token issued by \(key), never seen for \(domain) since \(record.firstSeen!.rfc3339)", evidence: evidence)
+      summary: "token issued by \(key), never seen for \(domain) since \(domainPlace.record.firstSeen!.rfc3339)", evidence: evidence)
   }
 
   private func expectedIssuers(of domain: String) -> (written: [String], patterns: [IssuerPattern])? {

@@ -33,12 +33,12 @@ public final class PostTaskUseDetector: Detector {
     guard context.isUse else { return nil }
     // The lifecycle facts, read once. Most uses meet none at all: then there is nothing to
     // compare or build.
-    let userDisabledAt = context.user?.disabledAt
-    let userRevokedBefore = context.user?.revokedBefore
-    let tokenRevokedAt = context.token?.revokedAt
-    let sessionRevokedAt = context.session?.revokedAt
-    let sessionEndedAt = context.session?.endedAt
-    let taskEndedAt = context.task?.endedAt
+    let userDisabledAt = context.user?.record.disabledAt
+    let userRevokedBefore = context.user?.record.revokedBefore
+    let tokenRevokedAt = context.token?.record.revokedAt
+    let sessionRevokedAt = context.session?.record.revokedAt
+    let sessionEndedAt = context.session?.record.endedAt
+    let taskEndedAt = context.task?.record.endedAt
     guard userDisabledAt != nil || userRevokedBefore != nil || tokenRevokedAt != nil || sessionRevokedAt != nil
       || sessionEndedAt != nil || taskEndedAt != nil
     else { return nil }
@@ -61,9 +61,9 @@ public final class PostTaskUseDetector: Detector {
         violations.append(Violation(reason: "session_revoked", since: revokedAt, severity: rule.severity.raised, subject: sessionSubject, detail: "its session was revoked"))
       }
       if let cutoff = userRevokedBefore, t > cutoff {
-        if let token = context.token, !context.tokenIsNew, token.firstSeen < cutoff, let tokenSubject {
+        if let token = context.token, !context.tokenIsNew, token.record.firstSeen < cutoff, let tokenSubject {
           violations.append(Violation(reason: "user_tokens_revoked", since: cutoff, severity: rule.severity.raised, subject: tokenSubject, detail: "all of the user's tokens issued before then were revoked"))
-        } else if let session = context.session, !context.sessionIsNew, session.firstSeen < cutoff, let sessionSubject {
+        } else if let session = context.session, !context.sessionIsNew, session.record.firstSeen < cutoff, let sessionSubject {
           violations.append(Violation(reason: "user_sessions_revoked", since: cutoff, severity: rule.severity.raised, subject: sessionSubject, detail: "all of the user's sessions begun before then were revoked"))
         }
       }

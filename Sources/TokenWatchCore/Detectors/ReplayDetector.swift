@@ -44,12 +44,12 @@ public final class ReplayDetector: Detector {
     var finding: Finding?
     if checksTokens, event.packedToken != nil, context.token != nil {
       // A new token's first use nearly always repeats its session's: its strings' numbers.
-      let hint = context.session?.baseline.firstUse ?? InternedUse()
-      finding = check(&context.token!.baseline, &context.strings, scope: .token, fromTrusted: fromTrusted, event: event, address: address, hint: hint)
+      let hint = context.session?.record.baseline.firstUse ?? InternedUse()
+      finding = check(&context.token!.record.baseline, &context.strings, scope: .token, fromTrusted: fromTrusted, event: event, address: address, hint: hint)
     }
     if checksSessions, event.session != nil, context.session != nil {
       let sessionFinding = check(
-        &context.session!.baseline, &context.strings, scope: .session, fromTrusted: fromTrusted, event: event, address: address, hint: InternedUse())
+        &context.session!.record.baseline, &context.strings, scope: .session, fromTrusted: fromTrusted, event: event, address: address, hint: InternedUse())
       finding = finding ?? sessionFinding  // one alert per event: the token-level one is the stronger
     }
     return finding

@@ -44,20 +44,20 @@ public final class TravelDetector: Detector {
     // Ids are read for a finding only: binding one for every event copied it (a token's is
     // spelled out).
     if checksTokens, event.packedToken != nil, context.token != nil {
-      if let worst = worstSighting(in: context.token!.trail, point) {
-        let anchor = context.token!.trail[worst.index].geoPoint(in: context.strings)
+      if let worst = worstSighting(in: context.token!.record.trail, point) {
+        let anchor = context.token!.record.trail[worst.index].geoPoint(in: context.strings)
         finding = makeFinding(from: anchor, to: point, worst, subject: .token(event.token!), severity: rule.severity.raised)
       }
       // A new token's first point nearly always shares its first use's places: their numbers.
-      let firstUse = context.token!.baseline.firstUse
-      record(point, in: &context.token!.trail, strings: &context.strings, like: .init(city: firstUse.city, country: firstUse.country, ip: firstUse.ip))
+      let firstUse = context.token!.record.baseline.firstUse
+      record(point, in: &context.token!.record.trail, strings: &context.strings, like: .init(city: firstUse.city, country: firstUse.country, ip: firstUse.ip))
     }
     if checksUsers, event.user != nil, context.user != nil {
-      if let worst = worstSighting(in: context.user!.trail, point) {
-        let userFinding = makeFinding(from: context.user!.trail[worst.index], to: point, worst, subject: .user(event.user!), severity: rule.severity)
+      if let worst = worstSighting(in: context.user!.record.trail, point) {
+        let userFinding = makeFinding(from: context.user!.record.trail[worst.index], to: point, worst, subject: .user(event.user!), severity: rule.severity)
         finding = finding ?? userFinding  // the same token in both places is the stronger alert
       }
-      record(point, in: &context.user!.trail)
+      record(point, in: &context.user!.record.trail)
     }
     return finding
   }

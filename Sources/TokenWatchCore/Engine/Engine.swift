@@ -103,50 +103,41 @@ public struct Engine {
     // Moved, not copied, into the context, where the detectors and `applyFacts` intern through
     // it; moved back at the end.
     swap(&context.strings, &strings)
-    var tokenSlot: Int?
+    // The records are read and changed in their stores' slots (`RecordPlace`): each store is
+    // changed only here, before any place in it is taken, so the places hold for the event.
     if let id = context.event.packedToken {
-      let out = tokens.checkOut(id, knownHash: context.event.keyHashes.token, at: t, into: &context.token)
-      (tokenSlot, context.tokenIsNew) = (out.slot, out.created)
-      if out.created { context.token!.firstSeen = t }
+      let found = tokens.place(of: id, knownHash: context.event.keyHashes.token, at: t)
+      (context.token, context.tokenIsNew) = (found.place, found.created)
+      if found.created { found.place.record.firstSeen = t }
     }
     // The event's session and user are read in place: binding either for every event retained
     // and released a string the decoders share.
-    var sessionSlot: Int?
     if context.event.session != nil {
-      let out = sessions.checkOut(context.event.session!, knownHash: context.event.keyHashes.session, at: t, into: &context.session)
-      (sessionSlot, context.sessionIsNew) = (out.slot, out.created)
-      if out.created { context.session!.firstSeen = t }
+      let found = sessions.place(of: context.event.session!, knownHash: context.event.keyHashes.session, at: t)
+      (context.session, context.sessionIsNew) = (found.place, found.created)
+      if found.created { found.place.record.firstSeen = t }
     }
-    var userSlot: Int?
     // Without a user of its own, the event's user is its token's or session's, or its login
-    // (`DetectionContext.userID`), worked out before the records go back to their stores.
+    // (`DetectionContext.userID`).
     let otherUserID = context.event.user == nil ? context.userID : nil
     if context.event.user != nil {
-      userSlot = users.checkOut(context.event.user!, knownHash: context.event.keyHashes.user, at: t, into: &context.user).slot
+      context.user = users.place(of: context.event.user!, knownHash: context.event.keyHashes.user, at: t).place
     } else if let id = otherUserID {
-      userSlot = users.checkOut(id, at: t, into: &context.user).slot
+      context.user = users.place(of: id, at: t).place
     }
-    var taskSlot: Int?
     if let id = context.event.task ?? context.tokenTask {
-      taskSlot = tasks.checkOut(id, at: t, into: &context.task).slot
+      context.task = tasks.place(of: id, at: t).place
     }
-    let domainSlot = checkOutDomain(into: &context)
+    placeDomain(into: &context)
 
     var findings: [(CompiledRule, Finding)] = []
     for (index, call) in detectorCalls.enumerated() {
       if let finding = call.evaluate(&context) { findings.append((detectors[index].rule, finding)) }
     }
     Engine.applyFacts(to: &context)
-
-    // Records are moved out of the context, not copied (a copy retains each array inside).
-    if let slot = tokenSlot { tokens.putBack(&context.token, slot) }
-    if let slot = sessionSlot { sessions.putBack(&context.session, slot) }
-    if let slot = taskSlot { tasks.putBack(&context.task, slot) }
-    if let slot = domainSlot { domains.putBack(&context.domain, slot) }
     for (rule, finding) in findings {
-      emit(finding, rule: rule, event: context.event, userID: context.event.user ?? otherUserID, user: &context.user, late: late, into: &output)
+      emit(finding, rule: rule, event: context.event, userID: context.event.user ?? otherUserID, user: context.user, late: late, into: &output)
     }
-    if let slot = userSlot { users.putBack(&context.user, slot) }
     swap(&context.strings, &strings)
   }
 
@@ -164,36 +155,33 @@ public struct Engine {
   /// What a shard learns from another shard's event: the state every shard shares (the address
   /// enricher, already fed, and each domain's issuers), so all shards keep identical copies.
   private mutating func learnSharedFacts(from context: inout DetectionContext) {
-    guard let slot = checkOutDomain(into: &context) else { return }
+    placeDomain(into: &context)
+    guard context.domain != nil else { return }
     for (index, call) in detectorCalls.enumerated() where detectors[index].rule.detector == .issuer { _ = call.evaluate(&context) }
-    domains.putBack(&context.domain, slot)
   }
 
   /// Sign-ins and token grants with a UPN carry their domain's issuer record into the context.
-  private mutating func checkOutDomain(into context: inout DetectionContext) -> Int? {
+  private mutating func placeDomain(into context: inout DetectionContext) {
     let event = context.event
-    guard event.kind == .signIn || event.kind == .tokenIssued, let upn = event.upn else { return nil }
+    guard event.kind == .signIn || event.kind == .tokenIssued, let upn = event.upn else { return }
     // The user's login is the one it had last time (its storage), so the domain is too, at the
     // slot its record remembers unless a slot was freed since. That skips finding the domain's
     // bytes and hashing and comparing them, about 450 instructions a sign-in.
-    if let memo = context.user?.domainMemo, memo.slot >= 0, memo.generation == domains.generation, Self.holds(context.user!.upn, upn) {
-      domains.checkOut(slot: Int(memo.slot), at: event.time, into: &context.domain)
+    if let memo = context.user?.record.domainMemo, memo.slot >= 0, memo.generation == domains.generation, Self.holds(context.user!.record.upn, upn) {
+      context.domain = domains.place(ofSlot: Int(memo.slot), at: event.time)
       context.domainName = domains.key(at: Int(memo.slot))
-      return Int(memo.slot)
+      return
     }
     // Found by the domain's bytes: a domain seen before is not made into a string again.
-    // Into a local first: checking out into `context.domain` from the closure took twice as long.
-    var record: DomainRecord?
     let found = withDomainBytes(of: upn) { domain, needsLowering in
       needsLowering
-        ? domains.checkOut(makeDomain(domain, needsLowering: true), at: event.time, into: &record)
-        : domains.checkOut(utf8: domain, at: event.time, into: &record)
+        ? domains.place(of: makeDomain(domain, needsLowering: true), at: event.time)
+        : domains.place(ofUTF8: domain, at: event.time)
     }
-    guard let out = found else { return nil }
-    (context.domain, context.domainName) = (record.take(), domains.key(at: out.slot))
+    guard let found else { return }
+    (context.domain, context.domainName) = (found.place, domains.key(at: found.slot))
     // `applyFacts` gives the user this login's storage, which the memo is good for.
-    if context.user != nil { context.user!.domainMemo = DomainMemo(slot: Int32(out.slot), generation: domains.generation) }
-    return out.slot
+    context.user?.record.domainMemo = DomainMemo(slot: Int32(found.slot), generation: domains.generation)
   }
 
   /// What every event teaches regardless of rules: who owns a token, when it was last used,
@@ -207,54 +195,54 @@ public struct Engine {
     // take them without looking the strings up (most events bring a new token). The strings
     // are read only to intern them: binding one for every event copied it, a retain and a
     // release on a string the decoders share.
-    let userNumber = context.event.user == nil ? .none : ownNumber(context.event.user!, in: &context.user, &context.strings)
-    let sessionNumber = context.event.session == nil ? .none : ownNumber(context.event.session!, in: &context.session, &context.strings)
-    // In place (`context.token!.x = …`): copying a record out and back retains every field.
+    let userNumber = context.event.user == nil ? .none : ownNumber(context.event.user!, in: context.user, &context.strings)
+    let sessionNumber = context.event.session == nil ? .none : ownNumber(context.event.session!, in: context.session, &context.strings)
+    // In place (`context.token!.record.x = …`): copying a record out and back retains every field.
     if context.token != nil {
-      if context.event.user != nil { context.token!.user = userNumber }
-      if context.event.session != nil { context.token!.session = sessionNumber }
-      if let task = context.event.task { context.strings.update(&context.token!.task, to: task) }
-      if (context.event.kind == .signIn || context.event.kind == .tokenIssued) && context.event.outcome != .failure { context.token!.issued = true }
-      if isUse, (context.token!.lastUse ?? .distantPast) < t { context.token!.lastUse = t }
+      if context.event.user != nil { context.token!.record.user = userNumber }
+      if context.event.session != nil { context.token!.record.session = sessionNumber }
+      if let task = context.event.task { context.strings.update(&context.token!.record.task, to: task) }
+      if (context.event.kind == .signIn || context.event.kind == .tokenIssued) && context.event.outcome != .failure { context.token!.record.issued = true }
+      if isUse, (context.token!.record.lastUse ?? .distantPast) < t { context.token!.record.lastUse = t }
     }
     if context.session != nil {
-      if context.event.user != nil { context.session!.user = userNumber }
-      if isUse, (context.session!.lastUse ?? .distantPast) < t { context.session!.lastUse = t }
+      if context.event.user != nil { context.session!.record.user = userNumber }
+      if isUse, (context.session!.record.lastUse ?? .distantPast) < t { context.session!.record.lastUse = t }
     }
     if context.user != nil {
       // Stored only when it changes: the same storage again would be a retain and a release.
-      if context.event.upn != nil, !Self.holds(context.user!.upn, context.event.upn!) { context.user!.upn = context.event.upn }
-      if context.event.actor != .unknown { context.user!.actor = context.event.actor }
+      if context.event.upn != nil, !Self.holds(context.user!.record.upn, context.event.upn!) { context.user!.record.upn = context.event.upn }
+      if context.event.actor != .unknown { context.user!.record.actor = context.event.actor }
       if context.event.kind == .signIn || context.event.kind == .tokenIssued {
-        if context.user!.firstSignIn.map({ t < $0 }) ?? true { context.user!.firstSignIn = t }
-        if (context.user!.lastSignIn ?? .distantPast) < t { context.user!.lastSignIn = t }
+        if context.user!.record.firstSignIn.map({ t < $0 }) ?? true { context.user!.record.firstSignIn = t }
+        if (context.user!.record.lastSignIn ?? .distantPast) < t { context.user!.record.lastSignIn = t }
       }
     }
     switch context.event.kind {
     case .sessionEnd:
-      context.session?.endedAt = t
+      context.session?.record.endedAt = t
     case .tokenRevoked:
-      if context.event.packedToken != nil { context.token?.revokedAt = t }
-      if context.event.session != nil { context.session?.revokedAt = t }
-      if context.event.packedToken == nil && context.event.session == nil { context.user?.revokedBefore = t }
+      if context.event.packedToken != nil { context.token?.record.revokedAt = t }
+      if context.event.session != nil { context.session?.record.revokedAt = t }
+      if context.event.packedToken == nil && context.event.session == nil { context.user?.record.revokedBefore = t }
     case .userDisabled:
-      context.user?.disabledAt = t
+      context.user?.record.disabledAt = t
     case .userEnabled:
-      context.user?.disabledAt = nil
+      context.user?.record.disabledAt = nil
     case .taskEnd:
-      context.task?.endedAt = t
-      if let user = context.event.user { context.task?.user = user }
+      context.task?.record.endedAt = t
+      if let user = context.event.user { context.task?.record.user = user }
     default:
       break
     }
   }
 
-  /// The number of `key`, which `record` (checked out for that key) keeps in its `id`, interned
-  /// on first use.
-  @inline(__always) private static func ownNumber<Record: OwnNumbered>(_ key: String, in record: inout Record?, _ strings: inout StringInterner) -> InternedString {
-    guard record != nil else { return strings.intern(key) }
-    if record!.id.isNone { record!.id = strings.intern(key) }
-    return record!.id
+  /// The number of `key`, which the record at `place` (the one for that key) keeps in its `id`,
+  /// interned on first use.
+  @inline(__always) private static func ownNumber<Record: OwnNumbered>(_ key: String, in place: RecordPlace<Record>?, _ strings: inout StringInterner) -> InternedString {
+    guard let place else { return strings.intern(key) }
+    if place.record.id.isNone { place.record.id = strings.intern(key) }
+    return place.record.id
   }
 
   /// Whether `stored` is `string` in the same storage.
@@ -264,7 +252,7 @@ public struct Engine {
   }
 
   /// `userID` is the event's user as `DetectionContext.userID` found it.
-  private mutating func emit(_ finding: Finding, rule: CompiledRule, event: NormalizedEvent, userID: String?, user: inout UserRecord?, late: Bool, into output: inout [EngineRecord]) {
+  private mutating func emit(_ finding: Finding, rule: CompiledRule, event: NormalizedEvent, userID: String?, user: RecordPlace<UserRecord>?, late: Bool, into output: inout [EngineRecord]) {
     let t = event.time
     let suppressionKey = rule.id + "|" + finding.subject.kind + "|" + finding.subject.id
     if var window = suppression[suppressionKey], t < window.end {
@@ -290,14 +278,13 @@ public struct Engine {
     let alertID = "tw-" + StableHash.hex(hash.value)
 
     var outcome = RiskScorer.Outcome(points: 0, score: 0, level: .none, previousLevel: .none)
-    if var record = user {
-      outcome = scorer.add(points: rule.points, cap: rule.cap, rule: rule.id, at: t, to: &record.risk)
-      remember(alertID, rule: rule.id, event: event, in: &record.risk)
-      user = record
+    if let user {
+      outcome = scorer.add(points: rule.points, cap: rule.cap, rule: rule.id, at: t, to: &user.record.risk)
+      remember(alertID, rule: rule.id, event: event, in: &user.record.risk)
     }
     let alert = Alert(
       id: alertID, time: t, rule: rule.id, title: rule.title, summary: finding.summary, severity: finding.severity,
-      user: userID, upn: event.upn ?? user?.upn, token: event.token, session: event.session, subject: finding.subject,
+      user: userID, upn: event.upn ?? user?.record.upn, token: event.token, session: event.session, subject: finding.subject,
       source: event.sourceDetail, eventID: eventID, evidence: finding.evidence, riskPoints: outcome.points,
       riskScore: outcome.score, riskLevel: outcome.level, mitre: rule.mitre, late: late)
     output.append(.alert(alert))
@@ -305,8 +292,8 @@ public struct Engine {
     if rule.suppress.millis > 0 {
       suppression[suppressionKey] = SuppressionWindow(alertID: alertID, rule: rule.id, subject: finding.subject, user: userID, count: 1, first: t, last: t, end: t + rule.suppress)
     }
-    if outcome.rose, let userID, let record = user {
-      output.append(.risk(riskRecord(userID, record, outcome, at: t)))
+    if outcome.rose, let userID, let user {
+      output.append(.risk(riskRecord(userID, user.record, outcome, at: t)))
     }
   }
 

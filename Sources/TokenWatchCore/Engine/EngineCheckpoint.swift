@@ -216,7 +216,7 @@ extension KeyedStore where Key: CheckpointKey {
     while i >= 0 {
       w.uniqueString(slots[Int(i)].key.checkpointText)
       w.write(slots[Int(i)].lastSeen)
-      writeRecord(slots[Int(i)].record!, &w)
+      writeRecord(slots[Int(i)].record, &w)
       i = slots[Int(i)].newer
     }
     w.write(evictions)

@@ -47,9 +47,8 @@ extension String: StoreKey {
 public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   struct Slot {
     var key: Key
-    /// Nil only while checked out (`take` to `put`) and in a free slot. Free: a record type holds
-    /// references, so the optional takes no more room.
-    var record: Record?
+    /// A fresh record in a free slot (holding no storage).
+    var record: Record
     var lastSeen: EventTime
     var newer: Int32  // towards the most recently seen; `freeSlotMark` in a free slot
     var older: Int32
@@ -127,38 +126,31 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
   public func key(at slot: Int) -> Key { slots[slot].key }
 
   public subscript(slot: Int) -> Record {
-    _read { yield slots[slot].record! }
-    _modify { yield &slots[slot].record! }
+    _read { yield slots[slot].record }
+    _modify { yield &slots[slot].record }
   }
 
   /// Replaces the record in `slot` (a checkpoint's, restored).
   public mutating func put(_ record: consuming Record, _ slot: Int) { slots[slot].record = record }
 
-  /// The record for `key` (made if new, and marked seen as by `touch`), moved out of its slot
-  /// into `holder` (nil before) so the caller can mutate it without copy-on-write copies of its
-  /// arrays, to be put back with `putBack`. The slot is left empty: leaving a fresh record there
-  /// made one and destroyed it for every store an event touched. The record moves between its
-  /// slot and the holder directly: returned in a tuple and put back by value, a token record was
-  /// copied seven times an event.
-  public mutating func checkOut(_ key: Key, knownHash: UInt32 = 0, at time: EventTime, into holder: inout Record?) -> (slot: Int, created: Bool) {
+  /// Where the record for `key` lives (made if new, and marked seen as by `touch`), for the
+  /// caller to read and change in place while it processes one event: valid until the store is
+  /// next changed. Moving each record out to the caller and back copied a token record (164
+  /// bytes) about seven times an event, most of them to leave and refill an empty slot.
+  public mutating func place(of key: Key, knownHash: UInt32 = 0, at time: EventTime) -> (place: RecordPlace<Record>, slot: Int, created: Bool) {
     let (slot, created) = touch(key, knownHash: knownHash, at: time)
-    move(slot, into: &holder)
-    return (slot, created)
+    return (place(at: slot), slot, created)
   }
 
-  /// `checkOut` of the key in `slot`, found earlier while `generation` was what it still is.
-  mutating func checkOut(slot: Int, at time: EventTime, into holder: inout Record?) {
+  /// `place(of:)` for the key in `slot`, found earlier while `generation` was what it still is.
+  mutating func place(ofSlot slot: Int, at time: EventTime) -> RecordPlace<Record> {
     markSeen(Int32(slot), at: time)
-    move(slot, into: &holder)
+    return place(at: slot)
   }
 
-  /// Moves a record checked out into `holder` back to its slot, leaving `holder` nil.
-  public mutating func putBack(_ holder: inout Record?, _ slot: Int) { slots[slot].record = holder.take() }
-
-  /// Moves the record out of `slot` (left empty) into `holder`.
-  @inline(__always) private mutating func move(_ slot: Int, into holder: inout Record?) {
-    holder = slots[slot].record.take()
-    assert(holder != nil, "record \(slot) taken twice")
+  @inline(__always) private mutating func place(at slot: Int) -> RecordPlace<Record> {
+    let address = UnsafeMutableRawPointer(slots.uniqueAddress(slot)) + MemoryLayout<Slot>.offset(of: \Slot.record)!
+    return RecordPlace(address.assumingMemoryBound(to: Record.self))
   }
 
   /// Drops every record not seen since `watermark - ttl`. Returns how many were dropped.
@@ -176,19 +168,19 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
 
   /// Keys and records, ordered by key so that anything derived from them is deterministic.
   public func sortedEntries() -> [(key: Key, record: Record, lastSeen: EventTime)] where Key: Comparable {
-    slots.filter { $0.newer != freeSlotMark }.sorted { $0.key < $1.key }.map { ($0.key, $0.record!, $0.lastSeen) }
+    slots.filter { $0.newer != freeSlotMark }.sorted { $0.key < $1.key }.map { ($0.key, $0.record, $0.lastSeen) }
   }
 
   /// Visits every record, in no particular order (for counts, sums and marks only).
   public func forEachRecord(_ body: (Record, EventTime) -> Void) {
-    for i in 0..<slots.count where slots[i].newer != freeSlotMark { body(slots[i].record!, slots[i].lastSeen) }
+    for i in 0..<slots.count where slots[i].newer != freeSlotMark { body(slots[i].record, slots[i].lastSeen) }
   }
 
   private mutating func remove(_ i: Int32) {
     generation &+= 1
     detach(i)
     index.remove(hash: slots[Int(i)].key.tableHash, slot: i)
-    slots[Int(i)].record = nil
+    slots[Int(i)].record = Record()
     slots[Int(i)].key = .vacant
     slots[Int(i)].newer = freeSlotMark
     freeSlots.append(i)
@@ -240,19 +232,31 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
 }
 
 extension KeyedStore where Key == String {
-  /// `checkOut` by the key's UTF-8 bytes: a key already held is found without making a string
+  /// `place(of:)` by the key's UTF-8 bytes: a key already held is found without making a string
   /// of them, and a new one is made from them (hashed once either way). Compared exactly, as
   /// string keys are.
-  public mutating func checkOut(utf8 key: UnsafeBufferPointer<UInt8>, at time: EventTime, into holder: inout Record?) -> (slot: Int, created: Bool) {
-    guard let base = key.baseAddress else { return checkOut("", at: time, into: &holder) }
+  public mutating func place(ofUTF8 key: UnsafeBufferPointer<UInt8>, at time: EventTime) -> (place: RecordPlace<Record>, slot: Int, created: Bool) {
+    guard let base = key.baseAddress else { return place(of: "", at: time) }
     let hash = TableHash.hash32(UnsafeRawBufferPointer(key))
     if let existing = index.find(hash: hash, where: { utf8Equals(slots[Int($0)].key, base, key.count) }) {
       markSeen(existing, at: time)
-      move(Int(existing), into: &holder)
-      return (Int(existing), false)
+      return (place(at: Int(existing)), Int(existing), false)
     }
     let slot = Int(insert(String(decoding: key, as: UTF8.self), hash: hash, at: time))
-    move(slot, into: &holder)
-    return (slot, true)
+    return (place(at: slot), slot, true)
+  }
+}
+
+/// A record in its store's slot (`KeyedStore.place(of:)`), read and changed where it is. Only
+/// the engine makes places, and only for as long as it processes one event, during which it
+/// changes no store that it holds a place in.
+public struct RecordPlace<Record> {
+  private let address: UnsafeMutablePointer<Record>
+
+  init(_ address: UnsafeMutablePointer<Record>) { self.address = address }
+
+  public var record: Record {
+    _read { yield address.pointee }
+    nonmutating _modify { yield &address.pointee }
   }
 }

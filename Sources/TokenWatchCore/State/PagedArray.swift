@@ -83,6 +83,14 @@ struct PagedArray<Element> {
     }
   }
 
+  /// Where element `index` lives, in storage of this array's own: valid, and the only way to
+  /// it, until the array is next changed or copied (an append may move the first page).
+  mutating func uniqueAddress(_ index: Int) -> UnsafeMutablePointer<Element> {
+    precondition(index >= 0 && index < storage.count, "index out of range")
+    makeUnique()
+    return storage.address(index)
+  }
+
   /// Consuming: a borrowed element was copied into the page (retaining each reference in it).
   mutating func append(_ element: consuming Element) {
     makeUnique()

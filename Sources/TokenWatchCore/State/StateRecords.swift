@@ -108,7 +108,7 @@ public struct UserRecord: StateRecord, OwnNumbered, Sendable {
   /// The user's own id, interned: what its tokens' and sessions' `user` is, without a lookup
   /// (see `SessionRecord.id`). Not checkpointed: set again by the user's next event.
   public var id = InternedString.none
-  /// Where the engine found the domain of `upn` last time (see `Engine.checkOutDomain`). Not
+  /// Where the engine found the domain of `upn` last time (see `Engine.placeDomain`). Not
   /// checkpointed either: a restored user's next sign-in looks it up.
   var domainMemo = DomainMemo.none
   public init() {}

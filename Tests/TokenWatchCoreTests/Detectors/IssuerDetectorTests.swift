@@ -73,7 +73,7 @@ import Testing
   }
 
   /// The domain the engine finds a sign-in's issuer record by: `withDomainBytes`, then
-  /// `makeDomain`, as `Engine.checkOutDomain` makes a domain new to the store.
+  /// `makeDomain`, as `Engine.placeDomain` makes a domain new to the store.
   func userDomain(_ upn: String?) -> String? {
     guard let upn else { return nil }
     return withDomainBytes(of: upn, makeDomain)

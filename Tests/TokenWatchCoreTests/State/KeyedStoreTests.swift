@@ -41,38 +41,42 @@ struct Counter: StateRecord { var n = 0 }
 
   /// A key found by its bytes is the stored string itself, and marked seen like `touch`; new
   /// bytes make a key of their own; the bytes are compared exactly (no Unicode folding).
-  @Test func checkOutByBytesFindsTheStoredKey() {
+  @Test func placeByBytesFindsTheStoredKey() {
     func storage(_ string: String) -> UnsafePointer<UInt8>? { string.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil }
     var store = KeyedStore<String, Counter>(maxEntries: 2, ttl: .days(1))
     let stored = String(decoding: Array("subsidiary.contoso.example".utf8), as: UTF8.self)
-    var holder: Counter?
-    let first = store.checkOut(stored, at: EventTime(millis: 1), into: &holder)
-    #expect(first.created && holder?.n == 0)
-    holder!.n = 7
-    store.putBack(&holder, first.slot)
-    #expect(holder == nil)
+    let first = store.place(of: stored, at: EventTime(millis: 1))
+    #expect(first.created && first.place.record.n == 0)
+    first.place.record.n = 7
     _ = store.touch("other.example", at: EventTime(millis: 2))
-    let again = Array("subsidiary.contoso.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 3), into: &holder) }
-    #expect(!again.created && again.slot == first.slot && holder?.n == 7)
-    store.putBack(&holder, again.slot)
+    let again = Array("subsidiary.contoso.example".utf8).withUnsafeBufferPointer { store.place(ofUTF8: $0, at: EventTime(millis: 3)) }
+    #expect(!again.created && again.slot == first.slot && again.place.record.n == 7)
     #expect(storage(store.key(at: again.slot)) == storage(stored))
     // Seen at 3, so "other.example" is now the least recent and goes first.
-    let kelvin = Array("\u{212A}im.example".utf8).withUnsafeBufferPointer { store.checkOut(utf8: $0, at: EventTime(millis: 4), into: &holder) }
-    store.putBack(&holder, kelvin.slot)
+    let kelvin = Array("\u{212A}im.example".utf8).withUnsafeBufferPointer { store.place(ofUTF8: $0, at: EventTime(millis: 4)) }
     #expect(kelvin.created && store.key(at: kelvin.slot) == "\u{212A}im.example")
     #expect(store.slot(of: "other.example") == nil && store.slot(of: stored) != nil)
     #expect(store.slot(of: "Kim.example") == nil)
   }
 
-  @Test func recordsSurviveCheckOutAndPutBack() {
-    var store = KeyedStore<String, Counter>(maxEntries: 10, ttl: .days(1))
-    var holder: Counter?
-    let (slot, created) = store.checkOut("a", at: EventTime(millis: 0), into: &holder)
-    #expect(created)
-    holder!.n = 7
-    store.putBack(&holder, slot)
-    #expect(holder == nil)
+  /// A change made through a place is the store's, and only this store's: a copy made before
+  /// the place was taken keeps its own record, and a slot freed and reused starts afresh.
+  @Test func aPlaceChangesTheRecordInItsOwnStore() {
+    var store = KeyedStore<String, Counter>(maxEntries: 1, ttl: .days(1))
+    let first = store.place(of: "a", at: EventTime(millis: 0))
+    #expect(first.created)
+    first.place.record.n = 7
     #expect(store[store.touch("a", at: EventTime(millis: 1)).slot].n == 7)
+
+    let copy = store
+    let again = store.place(of: "a", at: EventTime(millis: 2))
+    again.place.record.n = 8
+    #expect(store[again.slot].n == 8)
+    #expect(copy[again.slot].n == 7)
+
+    // Full at one entry: "b" evicts "a" and takes its slot, with a fresh record.
+    let other = store.place(of: "b", at: EventTime(millis: 3))
+    #expect(other.created && other.slot == first.slot && other.place.record.n == 0)
   }
 
   /// Random operations against a plain model of the same policy.

@@ -42,6 +42,19 @@ import Testing
     #expect(Array(original) == (0..<(PagedArray<String>.pageSize + 40)).map { "element \($0)" })
   }
 
+  /// An element's address is the array's own: writing through it changes this array, not a
+  /// copy that shared its storage, and the address is where subscripting finds the element.
+  @Test func aUniqueAddressIsOnlyThisArrays() {
+    var a = PagedArray<String>()
+    for i in 0..<(PagedArray<String>.pageSize + 3) { a.append("\(i)") }
+    let b = a
+    for index in [2, PagedArray<String>.pageSize + 1] {
+      a.uniqueAddress(index).pointee = "written"
+      #expect(a[index] == "written")
+      #expect(b[index] == "\(index)")
+    }
+  }
+
   @Test func anEmptyArrayHasNothingToVisit() {
     let empty = PagedArray<Int>()
     #expect(empty.count == 0)
