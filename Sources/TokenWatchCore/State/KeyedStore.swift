@@ -178,56 +178,48 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
 
   private mutating func remove(_ i: Int32) {
     generation &+= 1
-    detach(i)
-    index.remove(hash: slots[Int(i)].key.tableHash, slot: i)
-    slots[Int(i)].record = Record()
-    slots[Int(i)].key = .vacant
-    slots[Int(i)].newer = freeSlotMark
+    let at = slots.uniqueAddresses()
+    detach(i, at)
+    index.remove(hash: at[Int(i)].pointee.key.tableHash, slot: i)
+    at[Int(i)].pointee.record = Record()
+    at[Int(i)].pointee.key = .vacant
+    at[Int(i)].pointee.newer = freeSlotMark
     freeSlots.append(i)
   }
 
   /// Joins the slot's neighbours in the recency list to each other. The slot's own links are
   /// left as they were: the caller frees the slot or links it again.
-  @inline(__always) private mutating func detach(_ i: Int32) {
+  @inline(__always) private mutating func detach(_ i: Int32, _ at: PagedArray<Slot>.Addresses) {
     // Only the two links are read: copying the whole slot would retain and release every
     // reference inside its record.
-    let newer = slots[Int(i)].newer
-    let older = slots[Int(i)].older
-    if newer >= 0 { slots[Int(newer)].older = older } else { newest = older }
-    if older >= 0 { slots[Int(older)].newer = newer } else { oldest = newer }
+    let newer = at[Int(i)].pointee.newer
+    let older = at[Int(i)].pointee.older
+    if newer >= 0 { at[Int(newer)].pointee.older = older } else { newest = older }
+    if older >= 0 { at[Int(older)].pointee.newer = newer } else { oldest = newer }
   }
 
   private mutating func linkAsNewest(_ i: Int32) {
-    slots[Int(i)].older = newest
-    slots[Int(i)].newer = -1
-    if newest >= 0 { slots[Int(newest)].newer = i }
+    let at = slots.uniqueAddresses()
+    at[Int(i)].pointee.older = newest
+    at[Int(i)].pointee.newer = -1
+    if newest >= 0 { at[Int(newest)].pointee.newer = i }
     newest = i
     if oldest < 0 { oldest = i }
   }
 
-  /// Records that the slot was seen at `time` and moves it to the newest end, in four writes to
-  /// slots where the time, an unlink and `linkAsNewest` took eight (the slot's own three fields
-  /// are one). Each write checks both levels of `PagedArray` for uniqueness, and this runs for
-  /// most stores on every event.
+  /// Records that the slot was seen at `time` and moves it to the newest end. It runs for most
+  /// stores on every event, so it writes through the slots' addresses, testing the pages for
+  /// uniqueness once: each write through the subscript tested again.
   private mutating func markSeen(_ i: Int32, at time: EventTime) {
-    guard newest != i else {
-      Self.stamp(&slots[Int(i)], seenAt: time, newOlder: nil)
-      return
-    }
-    detach(i)  // not the newest: `newest` stays as it is
-    Self.stamp(&slots[Int(i)], seenAt: time, newOlder: newest)
-    slots[Int(newest)].newer = i
+    let at = slots.uniqueAddresses()
+    let slot = at[Int(i)]
+    if time > slot.pointee.lastSeen { slot.pointee.lastSeen = time }
+    guard newest != i else { return }
+    detach(i, at)  // not the newest: `newest` stays as it is
+    slot.pointee.older = newest
+    slot.pointee.newer = -1
+    at[Int(newest)].pointee.newer = i
     newest = i
-  }
-
-  /// `markSeen`'s writes to the slot itself, in one access; `newOlder` is its older neighbour
-  /// when it moves to the newest end.
-  private static func stamp(_ slot: inout Slot, seenAt time: EventTime, newOlder: Int32?) {
-    if time > slot.lastSeen { slot.lastSeen = time }
-    if let newOlder {
-      slot.older = newOlder
-      slot.newer = -1
-    }
   }
 }
 

@@ -13,21 +13,40 @@ struct PagedArray<Element> {
   fileprivate static var pageMask: Int { pageSize - 1 }
 
   fileprivate final class Storage {
-    var pages: [UnsafeMutablePointer<Element>] = []
+    /// The pages, in a table of raw pointers: found without an array's bounds check and
+    /// uniqueness test, and stable for `Addresses` until a page is added.
+    var pages: UnsafeMutablePointer<UnsafeMutablePointer<Element>>?
+    var pageCount = 0
+    var pageTableCapacity = 0
     var count = 0
     /// Room in the first page while it is the only one: it grows by doubling (small stores stay
     /// small), and every later page is made whole.
     var firstPageCapacity = 0
 
     deinit {
-      for (page, start) in zip(pages, stride(from: 0, to: count, by: PagedArray.pageSize)) {
-        page.deinitialize(count: Swift.min(PagedArray.pageSize, count - start))
+      for (pageIndex, start) in zip(0..<pageCount, stride(from: 0, to: count, by: PagedArray.pageSize)) {
+        pages![pageIndex].deinitialize(count: Swift.min(PagedArray.pageSize, count - start))
       }
-      for page in pages { page.deallocate() }
+      for pageIndex in 0..<pageCount { pages![pageIndex].deallocate() }
+      pages?.deallocate()
     }
 
     @inline(__always) func address(_ index: Int) -> UnsafeMutablePointer<Element> {
-      pages[index >> PagedArray.pageShift] + (index & PagedArray.pageMask)
+      pages.unsafelyUnwrapped[index >> PagedArray.pageShift] + (index & PagedArray.pageMask)
+    }
+
+    func addPage(_ page: UnsafeMutablePointer<Element>) {
+      if pageCount == pageTableCapacity {
+        let capacity = Swift.max(4, pageTableCapacity * 2)
+        let table = UnsafeMutablePointer<UnsafeMutablePointer<Element>>.allocate(capacity: capacity)
+        if let pages {
+          table.moveInitialize(from: pages, count: pageCount)
+          pages.deallocate()
+        }
+        (pages, pageTableCapacity) = (table, capacity)
+      }
+      (pages.unsafelyUnwrapped + pageCount).initialize(to: page)
+      pageCount += 1
     }
 
     func append(_ element: consuming Element) {
@@ -35,29 +54,30 @@ struct PagedArray<Element> {
         // The first page fills: double it, moving what it holds.
         let capacity = Swift.max(16, Swift.min(PagedArray.pageSize, firstPageCapacity * 2))
         let page = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
-        if let old = pages.first {
+        if pageCount > 0 {
+          let old = pages![0]
           page.moveInitialize(from: old, count: count)
           old.deallocate()
-          pages[0] = page
+          pages![0] = page
         } else {
-          pages.append(page)
+          addPage(page)
         }
         firstPageCapacity = capacity
       } else if count & PagedArray.pageMask == 0, count >= PagedArray.pageSize {
-        pages.append(.allocate(capacity: PagedArray.pageSize))
+        addPage(.allocate(capacity: PagedArray.pageSize))
       }
-      (pages[count >> PagedArray.pageShift] + (count & PagedArray.pageMask)).initialize(to: element)
+      address(count).initialize(to: element)
       count += 1
     }
 
     /// A storage of its own with copies of every element.
     func copy() -> Storage {
       let copy = Storage()
-      for (page, start) in zip(pages, stride(from: 0, to: count, by: PagedArray.pageSize)) {
+      for (pageIndex, start) in zip(0..<pageCount, stride(from: 0, to: count, by: PagedArray.pageSize)) {
         let capacity = start == 0 ? firstPageCapacity : PagedArray.pageSize
         let made = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
-        made.initialize(from: page, count: Swift.min(PagedArray.pageSize, count - start))
-        copy.pages.append(made)
+        made.initialize(from: pages![pageIndex], count: Swift.min(PagedArray.pageSize, count - start))
+        copy.addPage(made)
       }
       (copy.count, copy.firstPageCapacity) = (count, firstPageCapacity)
       return copy
@@ -86,9 +106,27 @@ struct PagedArray<Element> {
   /// Where element `index` lives, in storage of this array's own: valid, and the only way to
   /// it, until the array is next changed or copied (an append may move the first page).
   mutating func uniqueAddress(_ index: Int) -> UnsafeMutablePointer<Element> {
-    precondition(index >= 0 && index < storage.count, "index out of range")
+    uniqueAddresses()[index]
+  }
+
+  /// Every element's address, in storage of this array's own, for a run of reads and writes
+  /// that tests for uniqueness once (each write through the subscript tests again): valid until
+  /// the array is next changed or copied.
+  @inline(__always) mutating func uniqueAddresses() -> Addresses {
     makeUnique()
-    return storage.address(index)
+    return Addresses(pages: storage.pages, count: storage.count)
+  }
+
+  struct Addresses {
+    fileprivate let pages: UnsafeMutablePointer<UnsafeMutablePointer<Element>>?
+    fileprivate let count: Int
+
+    subscript(index: Int) -> UnsafeMutablePointer<Element> {
+      @inline(__always) get {
+        precondition(index >= 0 && index < count, "index out of range")
+        return pages.unsafelyUnwrapped[index >> PagedArray.pageShift] + (index & PagedArray.pageMask)
+      }
+    }
   }
 
   /// Consuming: a borrowed element was copied into the page (retaining each reference in it).
