@@ -38,9 +38,9 @@ final class DecodeStage: @unchecked Sendable {
     return 512
   }()
 
-  /// Deep enough for the workers, which yield to the engine thread (`workerNice`), to run ahead
-  /// while it is busy and cover its waits: with 4, 300k Entra sign-ins took about 9% longer on
-  /// two cores (medians 3.38 and 3.09 s), and peak memory did not move.
+  /// Deep enough for the workers to run ahead while the engine thread is busy and cover its
+  /// waits: with 4, 300k Entra sign-ins took about 9% longer on two cores (medians 3.38 and
+  /// 3.09 s), and peak memory did not move.
   static let maxQueuedPerInput = 16
   static let maxQueuedTotal = 2 * maxQueuedPerInput
 
@@ -51,14 +51,15 @@ final class DecodeStage: @unchecked Sendable {
   /// `ExactString.sameStorage`); where decoding is the slower part (Okta), all of them work.
   static let helpersJoinBelow = maxQueuedPerInput / 4
 
-  /// The nice value workers give themselves. The engine thread is the one that cannot be split:
-  /// with as many workers as cores, the scheduler gave it only its fair share of a core, and the
-  /// workers ran ahead until the queues filled. Yielding to it, they take what it leaves: 300k
-  /// Entra sign-ins on two cores took about 10% less wall time. `TOKENWATCH_DECODE_NICE`
-  /// overrides it (0: none).
+  /// The nice value workers give themselves (`TOKENWATCH_DECODE_NICE`, 0 to 19): none by
+  /// default. While the engine thread took more CPU an event than decoding, workers at nice 10
+  /// left it the core it needed (300k Entra sign-ins about 10% faster). Since the engine became
+  /// the cheaper side (records changed in place), that starves the decoders instead: on two
+  /// cores, at nice 0 against 10, 300k Entra sign-ins took 0.42 against 0.51 s, native events
+  /// 0.43 against 0.51 s, Graph activity 0.14 against 0.16 s, Okta 0.24 against 0.26 s.
   static let workerNice: Int32 = {
     if let text = Posix.environment("TOKENWATCH_DECODE_NICE"), let n = Int32(text), n >= 0 { return min(n, 19) }
-    return 10
+    return 0
   }()
 
   private let sources: [EventSource]
