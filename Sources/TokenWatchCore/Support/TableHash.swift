@@ -1,6 +1,7 @@
 /// The hash of the in-memory tables (`SlotIndex`, so every keyed store and the string interner):
-/// a string's exact UTF-8 bytes, 16 at a time through wyhash's mix (one 64×64→128-bit multiply),
-/// with a seed drawn at random per process, as Go's and Zig's hash maps do.
+/// a string's exact UTF-8 bytes, 16 at a time through wyhash's mix (one 64×64→128-bit multiply;
+/// four chains of them beyond 64 bytes), with a seed drawn at random per process, as Go's and
+/// Zig's hash maps do.
 ///
 /// Swift's `Hasher` (SipHash-1-3) cost several times more per key, and every event hashes five
 /// or so. With the seed unknown, token ids an attacker picks cannot be aimed at one bucket. The
@@ -57,6 +58,19 @@ enum TableHash {
       }
     } else {
       var i = 0
+      if n > 64 {
+        // Four chains, 64 bytes a round: one chain waited out each multiply before the next
+        // (a whole record is hashed for every event's tie-break).
+        var (s1, s2, s3) = (state ^ p0, state ^ p2, state ^ p0 ^ p2)
+        while n - i > 64 {
+          state = mix(load64(bytes, i) ^ p1, load64(bytes, i + 8) ^ state)
+          s1 = mix(load64(bytes, i + 16) ^ p1, load64(bytes, i + 24) ^ s1)
+          s2 = mix(load64(bytes, i + 32) ^ p1, load64(bytes, i + 40) ^ s2)
+          s3 = mix(load64(bytes, i + 48) ^ p1, load64(bytes, i + 56) ^ s3)
+          i += 64
+        }
+        state = mix(state ^ p0, s1 ^ p1) ^ mix(s2 ^ p2, s3)
+      }
       while n - i > 16 {
         state = mix(load64(bytes, i) ^ p1, load64(bytes, i + 8) ^ state)
         i += 16

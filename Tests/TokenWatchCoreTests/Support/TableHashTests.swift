@@ -34,7 +34,8 @@ import Testing
   }
 
   @Test func everyByteAndTheLengthCount() {
-    for count in 0...48 {
+    // Past 64 bytes, four chains (a whole record's length for the last).
+    for count in Array(0...48) + [63, 64, 65, 79, 80, 81, 127, 128, 129, 200, 1600] {
       let bytes = varied(count, seed: UInt64(count) << 20)
       let original = hash(bytes)
       for position in 0..<count {
@@ -49,6 +50,21 @@ import Testing
     }
     let zeros = (0...40).map { hash([UInt8](repeating: 0, count: $0)) }
     #expect(Set(zeros).count == zeros.count)
+  }
+
+  /// The four chains are not interchangeable: the same 16-byte blocks in another order, or
+  /// moved from one chain to another, hash differently, in a record of one round of the chains
+  /// (100 bytes) as in one of three (200 bytes, whose blocks 8 to 11 are the last round).
+  @Test func blocksInAnotherOrderHashDifferently() {
+    for (count, swaps) in [(100, [(0, 1), (0, 2), (1, 3), (2, 3), (0, 4), (3, 5)]), (200, [(0, 1), (0, 4), (3, 7), (8, 9), (8, 10), (9, 11), (10, 11), (7, 11)])] {
+      let bytes = varied(count, seed: 99)
+      var seen: Set<UInt64> = [hash(bytes)]
+      for (a, b) in swaps {
+        var swapped = bytes
+        for k in 0..<16 { swapped.swapAt(a * 16 + k, b * 16 + k) }
+        #expect(seen.insert(hash(swapped)).inserted, "length \(count), blocks \(a) and \(b) swapped")
+      }
+    }
   }
 
   /// 200,000 ids that differ only in a counter, as token and request ids do: their 32-bit hashes
