@@ -24,8 +24,9 @@ public struct PipelineOptions: Sendable {
   /// `--shard i/n`: detect only for this shard's users.
   public var shard: Shard?
   /// Replay: threads that read and decode input lines ahead of the engine (0: the engine thread
-  /// decodes inline). Output is byte for byte the same either way. Default: 1 on a machine with
-  /// two cores or more; the undocumented `TOKENWATCH_DECODE_THREADS` overrides it.
+  /// decodes inline). Output is byte for byte the same either way. Default: one fewer than the
+  /// cores (the engine thread decodes too while it would wait), none on one core; the
+  /// undocumented `TOKENWATCH_DECODE_THREADS` overrides it.
   public var decodeThreads = DecodeStage.defaultThreads
   /// Replay with decode threads: lines per hand-over to the engine thread.
   public var decodeBatchLines = DecodeStage.defaultBatchLines

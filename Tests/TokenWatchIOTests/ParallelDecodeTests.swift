@@ -400,6 +400,31 @@ import TokenWatchCore
     #expect(helped <= DecodeStage.helpersJoinBelow)
   }
 
+  /// While it would wait for a file's next batch and no worker holds the file's reader, the
+  /// engine thread decodes the batch itself: taking batches as fast as it can, it begins some,
+  /// and still gets every event once, in order (as decoding on the engine thread alone gives them).
+  @Test(.timeLimit(.minutes(1)))
+  func theEngineThreadDecodesWhileItWouldWait() throws {
+    func events(threads: Int) throws -> (events: [NormalizedEvent], engineBatches: Int) {
+      let source = try EventSource(
+        path: Self.demo, registry: NormalizerRegistry(), reporter: InputReporter(strict: false, capturing: true), maxLineBytes: 4096,
+        maxDocumentBytes: 1 << 20)
+      let stage = DecodeStage(sources: [source], batchLines: 1)
+      stage.start(threads: threads)
+      defer { stage.shutdown() }
+      var events: [NormalizedEvent] = []
+      while var batch = stage.take(0) {
+        while let event = batch.events.popLast() { events.append(event) }
+      }
+      return (events, stage.workload.engine)
+    }
+    let alone = try events(threads: 0)
+    let helped = try events(threads: 1)
+    #expect(alone.events.count > 4000)
+    #expect(helped.events == alone.events)
+    #expect(helped.engineBatches > 0)
+  }
+
   /// A pipe (stdin, say) whose writer stays open: a strict stop must not wait for it, and the
   /// worker reading it must notice the stop and exit.
   @Test(.timeLimit(.minutes(1)))
