@@ -129,7 +129,7 @@ public struct JSONSkimmer {
   }
 
   /// Reads the scalar value that comes next; nil when it is invalid or a container.
-  @inlinable public mutating func scalar() -> Scalar? {
+  @inlinable @inline(__always) public mutating func scalar() -> Scalar? {
     guard let kind = peek() else { return nil }
     let start = parser.position
     switch kind {
