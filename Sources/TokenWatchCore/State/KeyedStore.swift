@@ -135,8 +135,8 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
 
   /// Where the record for `key` lives (made if new, and marked seen as by `touch`), for the
   /// caller to read and change in place while it processes one event: valid until the store is
-  /// next changed. Moving each record out to the caller and back copied a token record (164
-  /// bytes) about seven times an event, most of them to leave and refill an empty slot.
+  /// next changed or copied. Moving each record out to the caller and back copied a token record
+  /// (164 bytes) about seven times an event, most of them to leave and refill an empty slot.
   public mutating func place(of key: Key, knownHash: UInt32 = 0, at time: EventTime) -> (place: RecordPlace<Record>, slot: Int, created: Bool) {
     let (slot, created) = touch(key, knownHash: knownHash, at: time)
     return (place(at: slot), slot, created)
@@ -241,7 +241,7 @@ extension KeyedStore where Key == String {
 
 /// A record in its store's slot (`KeyedStore.place(of:)`), read and changed where it is. Only
 /// the engine makes places, and only for as long as it processes one event, during which it
-/// changes no store that it holds a place in.
+/// neither changes nor copies a store that it holds a place in.
 public struct RecordPlace<Record> {
   private let address: UnsafeMutablePointer<Record>
 
