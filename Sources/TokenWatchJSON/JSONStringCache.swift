@@ -57,7 +57,10 @@ public final class JSONStringCache: @unchecked Sendable {
   struct Slot {
     var string: String?
     var bytes: UnsafeRawPointer?
-    var count: Int
+    var count: Int32
+    /// The caller's hash of the string (`string(_:hash:)`), 0 until one asked: a store key's
+    /// hash is worked out once for the string, not for every event that brings it.
+    var hash: UInt32
   }
 
   /// A short string and its bytes as `shortKey` packs them.
@@ -71,7 +74,7 @@ public final class JSONStringCache: @unchecked Sendable {
     self.slotBits = slotBits
     let count = 1 << slotBits
     slots = .allocate(capacity: count)
-    slots.initialize(repeating: Slot(string: nil, bytes: nil, count: 0), count: count)
+    slots.initialize(repeating: Slot(string: nil, bytes: nil, count: 0, hash: 0), count: count)
     lastMiss = .allocate(capacity: count)
     lastMiss.initialize(repeating: 0, count: count)
     // Key (0, 0) is no string's: `shortKey` packs the length into the second word.
@@ -98,6 +101,24 @@ public final class JSONStringCache: @unchecked Sendable {
       return String(decoding: bytes, as: UTF8.self)
     }
     if count < Self.minLength { return shortString(base, count) }
+    return longString(base, count).string
+  }
+
+  /// `string(bytes)` with `hash(bytes)`, which a kept string keeps: a hit on a string asked for
+  /// this way before hashes nothing. Every caller of a cache must pass the same `hash`.
+  @inline(__always) public func string(_ bytes: UnsafeBufferPointer<UInt8>, hash: (UnsafeRawBufferPointer) -> UInt32) -> (string: String, hash: UInt32) {
+    let count = bytes.count
+    guard count <= Self.maxLength, count >= Self.minLength, let base = bytes.baseAddress else {
+      return (string(bytes), hash(UnsafeRawBufferPointer(bytes)))
+    }
+    let (made, slot) = longString(base, count)
+    guard let slot else { return (made, hash(UnsafeRawBufferPointer(bytes))) }
+    if slot.pointee.hash == 0 { slot.pointee.hash = hash(UnsafeRawBufferPointer(bytes)) }
+    return (made, slot.pointee.hash)
+  }
+
+  /// `string` for 16 to `maxLength` bytes, with the slot that keeps it (nil when it is not kept).
+  @inline(__always) private func longString(_ base: UnsafePointer<UInt8>, _ count: Int) -> (string: String, slot: UnsafeMutablePointer<Slot>?) {
     let raw = UnsafeRawPointer(base)
     let head = raw.loadUnaligned(as: UInt64.self)
     let middle = raw.loadUnaligned(fromByteOffset: count / 2 - 4, as: UInt64.self)
@@ -105,19 +126,19 @@ public final class JSONStringCache: @unchecked Sendable {
     let mixed = (head ^ (middle << 21 | middle >> 43) ^ (tail << 42 | tail >> 22) ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
     let slot = Int(truncatingIfNeeded: mixed >> UInt64(64 - slotBits))
     let kept = slots + slot
-    if kept.pointee.count == count, memoryEquals(base, kept.pointee.bytes?.assumingMemoryBound(to: UInt8.self), count) {
-      return kept.pointee.string.unsafelyUnwrapped
+    if Int(kept.pointee.count) == count, memoryEquals(base, kept.pointee.bytes?.assumingMemoryBound(to: UInt8.self), count) {
+      return (kept.pointee.string.unsafelyUnwrapped, kept)
     }
-    var made = String(decoding: bytes, as: UTF8.self)
+    var made = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
     if lastMiss[slot] == mixed {
       // Made from at least 16 bytes, so native and contiguous: its bytes have an address.
       made.makeContiguousUTF8()
       let address = made.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
-      kept.pointee = Slot(string: address == nil ? nil : made, bytes: address, count: address == nil ? 0 : count)
-    } else {
-      lastMiss[slot] = mixed
+      kept.pointee = Slot(string: address == nil ? nil : made, bytes: address, count: address == nil ? 0 : Int32(count), hash: 0)
+      return (made, address == nil ? nil : kept)
     }
-    return made
+    lastMiss[slot] = mixed
+    return (made, nil)
   }
 
   /// `string` for 1 to 15 bytes.

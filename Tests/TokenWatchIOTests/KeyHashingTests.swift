@@ -2,6 +2,7 @@ import Testing
 
 @testable import TokenWatchCore
 @testable import TokenWatchIO
+import TokenWatchJSON
 
 /// Events decoded off the engine thread (a replay's decode threads, `watch`'s readers) arrive
 /// with their keys hashed, so the engine thread does not read those strings again.
@@ -25,6 +26,26 @@ import Testing
     }
     #expect(decoded.events.count == 1)
     for event in decoded.events { Self.expectHashed(event.event) }
+  }
+
+  /// Entra sign-ins (the fast path) take their user's and session's hashes from the string
+  /// cache, which keeps a kept id's hash: the same as hashing the strings, on a miss and a hit.
+  @Test func aFastPathsEventsCarryTheirKeyHashesFromTheStringCache() {
+    let line = Array(
+      #"{"time":"2026-04-01T00:00:00.0481905Z","category":"SignInLogs","resultType":"0","properties":{"id":"e8919236-e00d-435b-a699-a49606eb4cb7","createdDateTime":"2026-04-01T00:00:00.0481905+00:00","userPrincipalName":"hana.costa@contoso.example","userId":"eb156194-3118-4811-ba2d-177c2ce90c1e","appId":"d3590ed6-52b3-4102-aeff-aad2292ab01c","ipAddress":"159.134.52.116","status":{"errorCode":0},"uniqueTokenIdentifier":"NpKR6A3gW0OmmaSWButMtw","sessionId":"2ca09cf7-5559-4f57-85ca-c6327db016ab"}}"#
+        .utf8)
+    let decoder = RecordDecoder(registry: NormalizerRegistry(), reporter: InputReporter(strict: false, capturing: true), strings: JSONStringCache())
+    var batch = DecodedBatch()
+    for number in 1...4 {
+      decoder.decodeLine(line[...], source: "test", line: number) { event, tieBreak in batch.append(event, tieBreak: tieBreak, line: number) }
+    }
+    #expect(batch.events.count == 4)
+    for event in batch.events {
+      #expect(event.user == "eb156194-3118-4811-ba2d-177c2ce90c1e" && event.session == "2ca09cf7-5559-4f57-85ca-c6327db016ab")
+      #expect(event.keyHashes.user == TableHash.hash32(event.user!))
+      #expect(event.keyHashes.session == TableHash.hash32(event.session!))
+      #expect(event.keyHashes.token == event.packedToken?.tableHash)
+    }
   }
 
   @Test func aDecodedBatchsEventsCarryTheirKeyHashes() {

@@ -93,6 +93,31 @@ import Testing
     #expect(address(longs[1]) != address(longs[2]))
   }
 
+  /// A kept string keeps the hash it was first asked with: the hash is worked out on each miss
+  /// and once for the kept string, then handed back with it; short strings are hashed each time.
+  @Test func aKeptStringKeepsItsHash() {
+    let cache = JSONStringCache()
+    var calls = 0
+    func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+      calls += 1
+      return UInt32(bytes.count) &* 2_654_435_761 | 1
+    }
+    func read(_ text: String) -> (string: String, hash: UInt32) {
+      Array(text.utf8).withUnsafeBufferPointer { cache.string($0, hash: hash) }
+    }
+    let id = "f50c7000-28ad-4f22-85cd-ea505ec6727e"
+    let expected = UInt32(id.utf8.count) &* 2_654_435_761 | 1
+    let reads = (0..<5).map { _ in read(id) }
+    #expect(reads.allSatisfy { $0.string == id && $0.hash == expected })
+    #expect(calls == 2)  // the first miss (only fingerprinted), then once for the kept string
+    _ = read("short")
+    _ = read("short")
+    #expect(calls == 4)
+    // The same cache read without a hash hands out the same kept string.
+    let plain = Array(id.utf8).withUnsafeBufferPointer { cache.string($0) }
+    #expect(plain == id && calls == 4)
+  }
+
   /// Ids that come back only after thousands of others (3,000 users, each with an id, a login
   /// name, a session and a device) stay in a decoding thread's cache, and are pushed out of a
   /// small one: round after round, the big cache hands most of them out from the same storage.

@@ -100,11 +100,20 @@ public struct NormalizedEvent: Sendable, Equatable {
     self.kind = kind
   }
 
-  /// Works out `keyHashes` (see there).
+  /// Works out `keyHashes` (see there), but for those already set (`setKeys`).
   public mutating func hashKeys() {
     keyHashes.token = packedToken?.tableHash ?? 0
-    keyHashes.session = session.map(TableHash.hash32) ?? 0
-    keyHashes.user = user.map(TableHash.hash32) ?? 0
+    if keyHashes.session == 0 { keyHashes.session = session.map(TableHash.hash32) ?? 0 }
+    if keyHashes.user == 0 { keyHashes.user = user.map(TableHash.hash32) ?? 0 }
+  }
+
+  /// Sets the user and the session with their hashes (`TableHash.hash32` of each), where the
+  /// reader has them already (a string cache keeps a kept string's hash).
+  mutating func setKeys(user: (string: String, hash: UInt32)?, session: (string: String, hash: UInt32)?) {
+    self.user = user?.string
+    self.session = session?.string
+    keyHashes.user = user?.hash ?? 0
+    keyHashes.session = session?.hash ?? 0
   }
 }
 

@@ -389,6 +389,17 @@ public enum EntraSignInFastPath {
       }
     }
 
+    /// `string(value)` with its store key hash (`TableHash.hash32`), which the string cache keeps
+    /// for a string it keeps: a user's or session's id is hashed once, not for every event.
+    func keyString(_ value: Value) throws(Unsupported) -> (string: String, hash: UInt32)? {
+      guard case .string(let start, let end) = value, let strings else {
+        return try string(value).map { ($0, TableHash.hash32($0)) }
+      }
+      let text = bytes(start, end)
+      if meansNoValue(text) { return nil }
+      return strings._withUnsafeGuaranteedRef { $0.string(text, hash: TableHash.hash32) }
+    }
+
     /// `string(value).map(lowercasedLogin)`, testing the bytes first: a login that needs no
     /// lowering (nearly every one) is the cached string itself, where passing it through
     /// `lowercasedLogin` retained and released it once more.
@@ -483,18 +494,19 @@ public enum EntraSignInFastPath {
       if code != 0 { event.errorCode = code }
     }
 
+    let user: (string: String, hash: UInt32)?
     if kind.servicePrincipal {
-      event.user = try text.string(found[.servicePrincipalId])
+      user = try text.keyString(found[.servicePrincipalId])
       event.upn = try text.login(found[.servicePrincipalName])
     } else {
-      event.user = try text.string(found[.userId])
+      user = try text.keyString(found[.userId])
       event.upn = try text.login(found[.userPrincipalName])
     }
     event.app = try text.string(found[.appId])
     event.packedEventID = try text.eventID(found[.id])
     event.packedToken = try text.token(found[.uniqueTokenIdentifier])
     if event.packedToken == nil, let eventID = event.eventID { event.token = uniqueTokenIdentifier(fromSignInID: eventID) }
-    event.session = try text.string(found[.sessionId])
+    event.setKeys(user: user, session: try text.keyString(found[.sessionId]))
     event.issuerType = try text.string(found[.tokenIssuerType])
     event.issuer = try text.string(found[.tokenIssuerName])
 
