@@ -376,28 +376,31 @@ public enum EntraSignInFastPath {
       UnsafeBufferPointer(start: base + Int(start), count: Int(end - start))
     }
 
-    /// `lenientString`: nil for null, booleans, `""` and `"null"`.
-    func string(_ value: Value) throws(Unsupported) -> String? {
+    /// The bytes of a string value that says something: nil for null, booleans, `""` and
+    /// `"null"` (as `lenientString`); a number is not read here.
+    @inline(__always) private func text(_ value: Value) throws(Unsupported) -> UnsafeBufferPointer<UInt8>? {
       switch value {
       case .absent, .null, .bool: return nil
       case .number: throw Unsupported()
       case .string(let start, let end):
         let text = bytes(start, end)
-        if meansNoValue(text) { return nil }
-        if let strings { return strings._withUnsafeGuaranteedRef { $0.string(text) } }
-        return String(decoding: text, as: UTF8.self)
+        return meansNoValue(text) ? nil : text
       }
+    }
+
+    /// `lenientString`: nil for null, booleans, `""` and `"null"`.
+    func string(_ value: Value) throws(Unsupported) -> String? {
+      guard let text = try text(value) else { return nil }
+      if let strings { return strings._withUnsafeGuaranteedRef { $0.string(text) } }
+      return String(decoding: text, as: UTF8.self)
     }
 
     /// `string(value)` with its store key hash (`TableHash.hash32`), which the string cache keeps
     /// for a string it keeps: a user's or session's id is hashed once, not for every event.
     func keyString(_ value: Value) throws(Unsupported) -> (string: String, hash: UInt32)? {
-      guard case .string(let start, let end) = value, let strings else {
-        return try string(value).map { ($0, TableHash.hash32($0)) }
-      }
-      let text = bytes(start, end)
-      if meansNoValue(text) { return nil }
-      return strings._withUnsafeGuaranteedRef { $0.string(text, hash: TableHash.hash32) }
+      guard let text = try text(value) else { return nil }
+      if let strings { return strings._withUnsafeGuaranteedRef { $0.string(text, hash: TableHash.hash32) } }
+      return (String(decoding: text, as: UTF8.self), TableHash.hash32(UnsafeRawBufferPointer(text)))
     }
 
     /// `string(value).map(lowercasedLogin)`, testing the bytes first: a login that needs no
@@ -419,13 +422,7 @@ public enum EntraSignInFastPath {
     /// An id `make` reads straight from the bytes (ids never repeat: no string cache), with
     /// `string`'s nil cases.
     @inline(__always) private func id<ID>(_ value: Value, _ make: (UnsafeBufferPointer<UInt8>) -> ID) throws(Unsupported) -> ID? {
-      switch value {
-      case .absent, .null, .bool: return nil
-      case .number: throw Unsupported()
-      case .string(let start, let end):
-        let text = bytes(start, end)
-        return meansNoValue(text) ? nil : make(text)
-      }
+      try text(value).map(make)
     }
 
     /// `lenientBool` for JSON booleans.

@@ -148,8 +148,10 @@ public struct KeyedStore<Key: StoreKey, Record: StateRecord> {
     return place(at: slot)
   }
 
+  /// The record's place in `slot`, just marked seen or inserted: either wrote to the slots,
+  /// making their storage the store's own, so it is not tested again.
   @inline(__always) private mutating func place(at slot: Int) -> RecordPlace<Record> {
-    let address = UnsafeMutableRawPointer(slots.uniqueAddress(slot)) + MemoryLayout<Slot>.offset(of: \Slot.record)!
+    let address = UnsafeMutableRawPointer(slots.addressAfterWrite(slot)) + MemoryLayout<Slot>.offset(of: \Slot.record)!
     return RecordPlace(address.assumingMemoryBound(to: Record.self))
   }
 

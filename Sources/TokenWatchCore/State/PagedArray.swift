@@ -31,9 +31,7 @@ struct PagedArray<Element> {
       pages?.deallocate()
     }
 
-    @inline(__always) func address(_ index: Int) -> UnsafeMutablePointer<Element> {
-      pages.unsafelyUnwrapped[index >> PagedArray.pageShift] + (index & PagedArray.pageMask)
-    }
+    @inline(__always) func address(_ index: Int) -> UnsafeMutablePointer<Element> { PagedArray.address(index, in: pages) }
 
     func addPage(_ page: UnsafeMutablePointer<Element>) {
       if pageCount == pageTableCapacity {
@@ -103,15 +101,18 @@ struct PagedArray<Element> {
     }
   }
 
-  /// Where element `index` lives, in storage of this array's own: valid, and the only way to
-  /// it, until the array is next changed or copied (an append may move the first page).
-  mutating func uniqueAddress(_ index: Int) -> UnsafeMutablePointer<Element> {
-    uniqueAddresses()[index]
+  /// `uniqueAddresses()[index]` for a caller that has just written to the array, which made its storage
+  /// its own: the uniqueness test is not made again (checked in debug builds).
+  mutating func addressAfterWrite(_ index: Int) -> UnsafeMutablePointer<Element> {
+    assert(isKnownUniquelyReferenced(&storage), "no write made the storage unique")
+    precondition(index >= 0 && index < storage.count, "index out of range")
+    return storage.address(index)
   }
 
   /// Every element's address, in storage of this array's own, for a run of reads and writes
-  /// that tests for uniqueness once (each write through the subscript tests again): valid until
-  /// the array is next changed or copied.
+  /// that tests for uniqueness once (each write through the subscript tests again): valid, and
+  /// the only way to the elements, until the array is next changed or copied (an append may
+  /// move the first page).
   @inline(__always) mutating func uniqueAddresses() -> Addresses {
     makeUnique()
     return Addresses(pages: storage.pages, count: storage.count)
@@ -124,9 +125,14 @@ struct PagedArray<Element> {
     subscript(index: Int) -> UnsafeMutablePointer<Element> {
       @inline(__always) get {
         precondition(index >= 0 && index < count, "index out of range")
-        return pages.unsafelyUnwrapped[index >> PagedArray.pageShift] + (index & PagedArray.pageMask)
+        return PagedArray.address(index, in: pages)
       }
     }
+  }
+
+  /// Element `index` in a table of pages (there must be one).
+  @inline(__always) fileprivate static func address(_ index: Int, in pages: UnsafeMutablePointer<UnsafeMutablePointer<Element>>?) -> UnsafeMutablePointer<Element> {
+    pages.unsafelyUnwrapped[index >> pageShift] + (index & pageMask)
   }
 
   /// Consuming: a borrowed element was copied into the page (retaining each reference in it).

@@ -49,7 +49,7 @@ import Testing
     for i in 0..<(PagedArray<String>.pageSize + 3) { a.append("\(i)") }
     let b = a
     for index in [2, PagedArray<String>.pageSize + 1] {
-      a.uniqueAddress(index).pointee = "written"
+      a.uniqueAddresses()[index].pointee = "written"
       #expect(a[index] == "written")
       #expect(b[index] == "\(index)")
     }
