@@ -4,15 +4,18 @@
 /// issuers, user agents). Making a `String` validates, allocates and copies; handing out one
 /// made earlier is a comparison and a retain, and the copies share one allocation downstream.
 ///
-/// Direct-mapped: a string's length and three of its 8-byte words choose one slot, so the cache
-/// never holds more than `slotCount` strings of at most `maxLength` bytes. The slots must
-/// outnumber the strings that repeat between two sightings of one of them: a tenant's users each
-/// bring an id, a login name, a session and a device, and a user signs in again only after
-/// hundreds of others have, so a cache that every line of an input goes through has
-/// `threadSlotBits`. A hit is confirmed byte for byte, so a collision costs a miss, never a
-/// wrong string. A string is kept only when its slot saw the same fingerprint last time: ids
-/// that never repeat (record ids, most token ids) then neither push out the strings that do nor
-/// get freed here instead of downstream.
+/// Two-way set-associative: a string's length and three of its 8-byte words choose a set of two
+/// slots, which share one cache line, so the cache never holds more than `slotCount` strings of
+/// at most `maxLength` bytes. The slots must outnumber the strings that repeat between two
+/// sightings of one of them: a tenant's users each bring an id, a login name, a session and a
+/// device, and a user signs in again only after hundreds of others have, so a cache that every
+/// line of an input goes through has `threadSlotBits`. Two ways rather than one slot: with 10,800
+/// ids in 65,536 slots, one string in six shared its only slot with another, and the two pushed
+/// each other out on every sighting (a tenth of all lookups missed, and each miss made a string
+/// that the engine then compared byte by byte and freed). A hit is confirmed byte for byte, so a
+/// collision costs a miss, never a wrong string. A string is kept only when it is one of the last
+/// two that missed in its set: ids that never repeat (record ids, most token ids) then neither push
+/// out the strings that do nor get freed here instead of downstream.
 ///
 /// Strings of 1 to 15 bytes (addresses, cities, country codes) are stored inside the `String`,
 /// so there is no storage to share, but making one still validates its bytes: they have a table
@@ -41,10 +44,13 @@ public final class JSONStringCache: @unchecked Sendable {
   let shortSlotBits: Int
 
   /// A pointer, not an array: a class's `var` is checked for exclusive access at run time on
-  /// every use, and this is used for every string of every record.
+  /// every use, and this is used for every string of every record. Set `i` is slots `2i` and
+  /// `2i + 1`, the newer first, on one 64-byte line.
   private let slots: UnsafeMutablePointer<Slot>
-  /// Per slot, the fingerprint of the last string that missed there.
-  private let lastMiss: UnsafeMutablePointer<UInt64>
+  /// Per set, the fingerprints of the last two strings that missed there, the newer first: two
+  /// strings that alternate in one set are each kept at their second sighting (with only the
+  /// last miss remembered, each one's miss forgot the other's and neither was ever kept).
+  private let lastMisses: UnsafeMutablePointer<UInt64>
   /// Strings shorter than `minLength`, by their bytes. Such a string lives inside the `String`
   /// (no allocation to share), but making one still validates its bytes, about 390 instructions
   /// for an IP address, a city or a country code; a hit here is a compare of two words. Kept on
@@ -57,10 +63,15 @@ public final class JSONStringCache: @unchecked Sendable {
   struct Slot {
     var string: String?
     var bytes: UnsafeRawPointer?
-    var count: Int32
+    var count: UInt16
+    /// Bits of the string's fingerprint that did not choose its set: a way holding another
+    /// string of the same length is passed over without reading that string's bytes.
+    var tag: UInt16
     /// The caller's hash of the string (`string(_:hash:)`), 0 until one asked: a store key's
     /// hash is worked out once for the string, not for every event that brings it.
     var hash: UInt32
+
+    static var empty: Slot { Slot(string: nil, bytes: nil, count: 0, tag: 0, hash: 0) }
   }
 
   /// A short string and its bytes as `shortKey` packs them.
@@ -73,13 +84,16 @@ public final class JSONStringCache: @unchecked Sendable {
     precondition((4...24).contains(slotBits), "slot bits out of range")
     self.slotBits = slotBits
     let count = 1 << slotBits
-    slots = .allocate(capacity: count)
-    slots.initialize(repeating: Slot(string: nil, bytes: nil, count: 0, hash: 0), count: count)
-    lastMiss = .allocate(capacity: count)
-    lastMiss.initialize(repeating: 0, count: count)
+    // Aligned to a cache line, so that a set's two 32-byte slots share one.
+    slots = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Slot>.stride, alignment: 64).bindMemory(to: Slot.self, capacity: count)
+    slots.initialize(repeating: .empty, count: count)
+    lastMisses = .allocate(capacity: count)
+    lastMisses.initialize(repeating: 0, count: count)
     // Key (0, 0) is no string's: `shortKey` packs the length into the second word.
     shortSlotBits = slotBits - 2
-    shortSlots = .allocate(capacity: 1 << shortSlotBits)
+    // In sets of two as well, on one cache line each.
+    shortSlots = UnsafeMutableRawPointer.allocate(byteCount: (1 << shortSlotBits) * MemoryLayout<ShortEntry>.stride, alignment: 64)
+      .bindMemory(to: ShortEntry.self, capacity: 1 << shortSlotBits)
     shortSlots.initialize(repeating: ShortEntry(key: (0, 0), string: ""), count: 1 << shortSlotBits)
   }
 
@@ -88,10 +102,10 @@ public final class JSONStringCache: @unchecked Sendable {
     // the runtime's generic array destroy, about 115 instructions a slot (2.5M for a thread's
     // cache, at the end of every run). A nil slot holds nothing to release.
     for i in 0..<slotCount where slots[i].string != nil { (slots + i).deinitialize(count: 1) }
-    slots.deallocate()
-    lastMiss.deallocate()
+    UnsafeMutableRawPointer(slots).deallocate()
+    lastMisses.deallocate()
     // Short strings hold no storage: nothing to release.
-    shortSlots.deallocate()
+    UnsafeMutableRawPointer(shortSlots).deallocate()
   }
 
   /// `bytes` as a string; `bytes` must be valid UTF-8 (the parser has checked it).
@@ -119,36 +133,58 @@ public final class JSONStringCache: @unchecked Sendable {
 
   /// `string` for 16 to `maxLength` bytes, with the slot that keeps it (nil when it is not kept).
   @inline(__always) private func longString(_ base: UnsafePointer<UInt8>, _ count: Int) -> (string: String, slot: UnsafeMutablePointer<Slot>?) {
+    let mixed = Self.fingerprint(base, count)
+    let set = Self.set(of: mixed, slotBits: slotBits)
+    let tag = UInt16(truncatingIfNeeded: mixed)
+    let newer = slots + 2 &* set
+    for way in 0..<2 {
+      let kept = newer + way
+      if kept.pointee.count == UInt16(truncatingIfNeeded: count), kept.pointee.tag == tag,
+        memoryEquals(base, kept.pointee.bytes?.assumingMemoryBound(to: UInt8.self), count)
+      {
+        return (kept.pointee.string.unsafelyUnwrapped, kept)
+      }
+    }
+    var made = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+    let misses = lastMisses + 2 &* set
+    if misses[0] == mixed || misses[1] == mixed {
+      // Made from at least 16 bytes, so native and contiguous: its bytes have an address.
+      made.makeContiguousUTF8()
+      guard let address = made.utf8.withContiguousStorageIfAvailable({ UnsafeRawPointer($0.baseAddress) }) ?? nil else { return (made, nil) }
+      // The newer way's string becomes the older one's, which is let go.
+      (newer + 1).pointee = newer.move()
+      newer.initialize(to: Slot(string: made, bytes: address, count: UInt16(count), tag: tag, hash: 0))
+      return (made, newer)
+    }
+    misses[1] = misses[0]
+    misses[0] = mixed
+    return (made, nil)
+  }
+
+  /// A string of 16 or more bytes mixed from its length and three of its 8-byte words.
+  @inline(__always) static func fingerprint(_ base: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
     let raw = UnsafeRawPointer(base)
     let head = raw.loadUnaligned(as: UInt64.self)
     let middle = raw.loadUnaligned(fromByteOffset: count / 2 - 4, as: UInt64.self)
     let tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-    let mixed = (head ^ (middle << 21 | middle >> 43) ^ (tail << 42 | tail >> 22) ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
-    let slot = Int(truncatingIfNeeded: mixed >> UInt64(64 - slotBits))
-    let kept = slots + slot
-    if Int(kept.pointee.count) == count, memoryEquals(base, kept.pointee.bytes?.assumingMemoryBound(to: UInt8.self), count) {
-      return (kept.pointee.string.unsafelyUnwrapped, kept)
-    }
-    var made = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
-    if lastMiss[slot] == mixed {
-      // Made from at least 16 bytes, so native and contiguous: its bytes have an address.
-      made.makeContiguousUTF8()
-      let address = made.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
-      kept.pointee = Slot(string: address == nil ? nil : made, bytes: address, count: address == nil ? 0 : Int32(count), hash: 0)
-      return (made, address == nil ? nil : kept)
-    }
-    lastMiss[slot] = mixed
-    return (made, nil)
+    return (head ^ (middle << 21 | middle >> 43) ^ (tail << 42 | tail >> 22) ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
+  }
+
+  /// The set of two slots a fingerprint chooses, in a cache of `slotBits`.
+  @inline(__always) static func set(of fingerprint: UInt64, slotBits: Int) -> Int {
+    Int(truncatingIfNeeded: fingerprint >> UInt64(65 - slotBits))
   }
 
   /// `string` for 1 to 15 bytes.
   @inline(__always) private func shortString(_ base: UnsafePointer<UInt8>, _ count: Int) -> String {
     let key = Self.shortKey(base, count)
     let mixed = (key.0 ^ (key.1 << 29 | key.1 >> 35)) &* 0x9E37_79B9_7F4A_7C15
-    let entry = shortSlots + Int(truncatingIfNeeded: mixed >> UInt64(64 - shortSlotBits))
-    if entry.pointee.key == key { return entry.pointee.string }
+    let newer = shortSlots + 2 &* Int(truncatingIfNeeded: mixed >> UInt64(65 - shortSlotBits))
+    if newer[0].key == key { return newer[0].string }
+    if newer[1].key == key { return newer[1].string }
     let made = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
-    entry.pointee = ShortEntry(key: key, string: made)
+    (newer + 1).pointee = newer.move()
+    newer.initialize(to: ShortEntry(key: key, string: made))
     return made
   }
 

@@ -93,6 +93,46 @@ import Testing
     #expect(address(longs[1]) != address(longs[2]))
   }
 
+  /// Two strings that choose the same set of slots are both kept, however they alternate (one
+  /// slot each, where a single slot made them push each other out on every sighting), and a
+  /// third one kept there lets go of the one kept earlier.
+  @Test func twoStringsOfOneSetAreBothKept() throws {
+    let slotBits = 4
+    let cache = JSONStringCache(slotBits: slotBits)
+    func set(of id: String) -> Int {
+      Array(id.utf8).withUnsafeBufferPointer { JSONStringCache.set(of: JSONStringCache.fingerprint($0.baseAddress!, $0.count), slotBits: slotBits) }
+    }
+    // Three ids of one set, among the first that come (a set is one of eight).
+    let ids = (0..<200).map { "0c1f2d3e-4a5b-4c6d-8e7f-9\(String(1000 + $0))b3c4d5e" }
+    let first = try #require(ids.first)
+    let sameSet = ids.filter { set(of: $0) == set(of: first) }
+    try #require(sameSet.count >= 3)
+    let (a, b, c) = (sameSet[0], sameSet[1], sameSet[2])
+    func read(_ id: String) -> String { Array(id.utf8).withUnsafeBufferPointer { cache.string($0) } }
+    func address(_ string: String) -> UnsafePointer<UInt8>? {
+      string.utf8.withContiguousStorageIfAvailable { $0.baseAddress }!
+    }
+    // Each is kept at its second sighting in a row.
+    _ = read(a)
+    let keptA = read(a)
+    _ = read(b)
+    let keptB = read(b)
+    for _ in 0..<3 {
+      let (againA, againB) = (read(a), read(b))
+      #expect(againA == a && againB == b)
+      #expect(address(againA) == address(keptA))
+      #expect(address(againB) == address(keptB))
+    }
+    // A third one kept in the set pushes out the one kept first, and the other stays.
+    _ = read(c)
+    let keptC = read(c)
+    #expect(address(read(c)) == address(keptC))
+    #expect(address(read(b)) == address(keptB))
+    let afterA = read(a)
+    #expect(afterA == a)
+    #expect(address(afterA) != address(keptA))
+  }
+
   /// A kept string keeps the hash it was first asked with: the hash is worked out on each miss
   /// and once for the kept string, then handed back with it; short strings are hashed each time.
   @Test func aKeptStringKeepsItsHash() {
