@@ -100,7 +100,7 @@ import TokenWatchCore
       }
       let diagnostics = batch.diagnostics[diagnostic..<step.diagnosticEnd].map { "\($0.text) \($0.failsStrict)" }
       diagnostic = step.diagnosticEnd
-      steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(step.stats)", ends: step.endsInput))
+      steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(batch.stats(of: step))", ends: step.endsInput))
     }
     return steps
   }

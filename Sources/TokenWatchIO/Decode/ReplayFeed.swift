@@ -72,7 +72,7 @@ struct StagedFeed: ReplayFeed {
       reporter.replay(cursor.batch.diagnostics[cursor.diagnostic])
       cursor.diagnostic += 1
     }
-    reporter.stats.add(step.stats)
+    cursor.batch.addStats(of: step, to: &reporter.stats)
     // The batch holds its events last first: popLast moves each out, no copy, no release.
     while cursor.event < step.eventEnd, let event = cursor.batch.events.popLast(), let key = cursor.batch.keys.popLast() {
       emit(event, key.tieBreak, key.line)
