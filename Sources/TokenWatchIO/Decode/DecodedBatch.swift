@@ -15,9 +15,9 @@ struct DecodedBatch: Sendable {
     /// `diagnostics[previous.diagnosticEnd..<diagnosticEnd]` were reported by this step.
     var diagnosticEnd: Int
     /// What this step added to the input counters (`stats(of:)`): for a plain line, which only
-    /// counts itself and its bytes, the bytes; else `~i` for `unusualStats[i]`. Sixteen bytes
-    /// less per line than `InputStats` itself: a step was 128 bytes, which the decode thread
-    /// wrote and the engine thread read for every line.
+    /// counts itself and its bytes, the bytes; else `~i` for `unusualStats[i]`. A step is 24
+    /// bytes, where it was 128 with the whole `InputStats`, and the decode thread writes one and
+    /// the engine thread reads it for every line.
     var counted: Int32
     /// The input ends with this step (a JSON array document is read whole, then the input ends).
     var endsInput: Bool
