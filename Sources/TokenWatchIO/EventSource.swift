@@ -31,15 +31,9 @@ public struct InputStats: Sendable, Equatable {
     self.bytes = bytes
   }
 
-  /// The bytes, when these are the counts of one line that counted nothing else (most lines).
-  /// Every field, as in `add`.
-  var plainLineBytes: Int? {
-    guard lines == 1, blankLines == 0, invalidJSON == 0, invalidUTF8 == 0, oversizedLines == 0, invalidRecords == 0,
-      unknownFormat == 0, unknownCategory == 0, lateEvents == 0, earlyReleases == 0, truncatedLines == 0,
-      invalidFrames == 0
-    else { return nil }
-    return bytes
-  }
+  /// The bytes, when these are the counts of one line that counted nothing else (most lines):
+  /// compared whole, so a counter added later is covered without being listed here.
+  var plainLineBytes: Int? { self == InputStats(plainLineBytes: bytes) ? bytes : nil }
 
   /// Adds counts gathered elsewhere (a decode thread's per-line counts). Every field.
   mutating func add(_ other: InputStats) {

@@ -39,8 +39,9 @@ public struct Engine {
 
   public init(ruleSet: RuleSet) {
     self.ruleSet = ruleSet
-    detectors = ruleSet.enabledRules.map { Engine.makeDetector($0, ruleSet) }
-    detectorCalls = detectors.map(DetectorCall.init)
+    let made = ruleSet.enabledRules.map { DetectorCall.make($0, ruleSet) }
+    detectors = made.map(\.detector)
+    detectorCalls = made.map(\.call)
     scorer = RiskScorer(policy: ruleSet.risk)
     let state = ruleSet.state
     tokens = KeyedStore(maxEntries: state.tokens.maxEntries, ttl: state.tokens.ttl)
@@ -49,17 +50,6 @@ public struct Engine {
     tasks = KeyedStore(maxEntries: state.tasks.maxEntries, ttl: state.tasks.ttl)
     domains = KeyedStore(maxEntries: state.domains.maxEntries, ttl: state.domains.ttl)
     addresses = AddressEnricher(limit: state.addresses)
-  }
-
-  static func makeDetector(_ rule: CompiledRule, _ ruleSet: RuleSet) -> any Detector {
-    switch rule.detector {
-    case .replay: ReplayDetector(rule: rule, ruleSet: ruleSet)
-    case .travel: TravelDetector(rule: rule, ruleSet: ruleSet)
-    case .issuer: IssuerDetector(rule: rule, ruleSet: ruleSet)
-    case .forged: ForgedTokenDetector(rule: rule, ruleSet: ruleSet)
-    case .postTaskUse: PostTaskUseDetector(rule: rule, ruleSet: ruleSet)
-    case .dormant: DormantDetector(rule: rule, ruleSet: ruleSet)
-    }
   }
 
   public var stateSizes: [(String, Int)] {
@@ -157,7 +147,7 @@ public struct Engine {
   private mutating func learnSharedFacts(from context: inout DetectionContext) {
     placeDomain(into: &context)
     guard context.domain != nil else { return }
-    for (index, call) in detectorCalls.enumerated() where detectors[index].rule.detector == .issuer { _ = call.evaluate(&context) }
+    for call in detectorCalls where call.isIssuer { _ = call.evaluate(&context) }
   }
 
   /// Sign-ins and token grants with a UPN carry their domain's issuer record into the context.
@@ -386,19 +376,35 @@ private enum DetectorCall {
   case forged(Unmanaged<ForgedTokenDetector>)
   case postTaskUse(Unmanaged<PostTaskUseDetector>)
   case dormant(Unmanaged<DormantDetector>)
-  /// Any other kind, called as it is.
-  case other(any Detector)
 
-  init(_ detector: any Detector) {
-    switch detector {
-    case let detector as ReplayDetector: self = .replay(.passUnretained(detector))
-    case let detector as TravelDetector: self = .travel(.passUnretained(detector))
-    case let detector as IssuerDetector: self = .issuer(.passUnretained(detector))
-    case let detector as ForgedTokenDetector: self = .forged(.passUnretained(detector))
-    case let detector as PostTaskUseDetector: self = .postTaskUse(.passUnretained(detector))
-    case let detector as DormantDetector: self = .dormant(.passUnretained(detector))
-    default: self = .other(detector)
+  /// The detector for `rule` and the call to it, made in one switch on the rule's kind.
+  static func make(_ rule: CompiledRule, _ ruleSet: RuleSet) -> (detector: any Detector, call: DetectorCall) {
+    switch rule.detector {
+    case .replay:
+      let detector = ReplayDetector(rule: rule, ruleSet: ruleSet)
+      return (detector, .replay(.passUnretained(detector)))
+    case .travel:
+      let detector = TravelDetector(rule: rule, ruleSet: ruleSet)
+      return (detector, .travel(.passUnretained(detector)))
+    case .issuer:
+      let detector = IssuerDetector(rule: rule, ruleSet: ruleSet)
+      return (detector, .issuer(.passUnretained(detector)))
+    case .forged:
+      let detector = ForgedTokenDetector(rule: rule, ruleSet: ruleSet)
+      return (detector, .forged(.passUnretained(detector)))
+    case .postTaskUse:
+      let detector = PostTaskUseDetector(rule: rule, ruleSet: ruleSet)
+      return (detector, .postTaskUse(.passUnretained(detector)))
+    case .dormant:
+      let detector = DormantDetector(rule: rule, ruleSet: ruleSet)
+      return (detector, .dormant(.passUnretained(detector)))
     }
+  }
+
+  /// The issuer detector: the one another shard's event still teaches (`learnSharedFacts`).
+  var isIssuer: Bool {
+    if case .issuer = self { return true }
+    return false
   }
 
   func evaluate(_ context: inout DetectionContext) -> Finding? {
@@ -409,7 +415,6 @@ private enum DetectorCall {
     case .forged(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
     case .postTaskUse(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
     case .dormant(let detector): detector._withUnsafeGuaranteedRef { $0.evaluate(&context) }
-    case .other(let detector): detector.evaluate(&context)
     }
   }
 }
