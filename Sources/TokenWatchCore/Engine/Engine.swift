@@ -380,25 +380,17 @@ private enum DetectorCall {
   /// The detector for `rule` and the call to it, made in one switch on the rule's kind.
   static func make(_ rule: CompiledRule, _ ruleSet: RuleSet) -> (detector: any Detector, call: DetectorCall) {
     switch rule.detector {
-    case .replay:
-      let detector = ReplayDetector(rule: rule, ruleSet: ruleSet)
-      return (detector, .replay(.passUnretained(detector)))
-    case .travel:
-      let detector = TravelDetector(rule: rule, ruleSet: ruleSet)
-      return (detector, .travel(.passUnretained(detector)))
-    case .issuer:
-      let detector = IssuerDetector(rule: rule, ruleSet: ruleSet)
-      return (detector, .issuer(.passUnretained(detector)))
-    case .forged:
-      let detector = ForgedTokenDetector(rule: rule, ruleSet: ruleSet)
-      return (detector, .forged(.passUnretained(detector)))
-    case .postTaskUse:
-      let detector = PostTaskUseDetector(rule: rule, ruleSet: ruleSet)
-      return (detector, .postTaskUse(.passUnretained(detector)))
-    case .dormant:
-      let detector = DormantDetector(rule: rule, ruleSet: ruleSet)
-      return (detector, .dormant(.passUnretained(detector)))
+    case .replay: paired(ReplayDetector(rule: rule, ruleSet: ruleSet), DetectorCall.replay)
+    case .travel: paired(TravelDetector(rule: rule, ruleSet: ruleSet), DetectorCall.travel)
+    case .issuer: paired(IssuerDetector(rule: rule, ruleSet: ruleSet), DetectorCall.issuer)
+    case .forged: paired(ForgedTokenDetector(rule: rule, ruleSet: ruleSet), DetectorCall.forged)
+    case .postTaskUse: paired(PostTaskUseDetector(rule: rule, ruleSet: ruleSet), DetectorCall.postTaskUse)
+    case .dormant: paired(DormantDetector(rule: rule, ruleSet: ruleSet), DetectorCall.dormant)
     }
+  }
+
+  private static func paired<D: Detector>(_ detector: D, _ call: (Unmanaged<D>) -> DetectorCall) -> (detector: any Detector, call: DetectorCall) {
+    (detector, call(.passUnretained(detector)))
   }
 
   /// The issuer detector: the one another shard's event still teaches (`learnSharedFacts`).
