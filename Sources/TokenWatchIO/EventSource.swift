@@ -202,6 +202,8 @@ public final class RecordDecoder {
   private let strings: JSONStringCache
   /// The key order of the sign-ins the fast path read last (one per decoder, so per thread).
   private let keyOrder = EntraSignInFastPath.makeKeyOrder()
+  /// The layout of the last sign-in the fast path walked whole (per decoder, so per thread).
+  private let layout = EntraSignInFastPath.makeLayout()
 
   /// Whether plain Entra diagnostic sign-ins skip the document (`EntraSignInFastPath`): on
   /// unless another format is forced. Tests turn it off to compare the two paths.
@@ -243,9 +245,9 @@ public final class RecordDecoder {
     if readsEntraDirectly {
       if fastPathDeclines < Self.fastPathPatience || fastPathDeclines % Self.fastPathProbeInterval == 0 {
         fastPathAttempts += 1
-        let (strings, keyOrder) = (strings, keyOrder)
+        let (strings, keyOrder, layout) = (strings, keyOrder, layout)
         let read = bytes.withUnsafeBufferPointer { line in
-          EntraSignInFastPath.decode(line, strings: strings, keyOrder: keyOrder) { event, record in emit(event, Self.tieBreak(record)) }
+          EntraSignInFastPath.decode(line, strings: strings, keyOrder: keyOrder, layout: layout) { event, record in emit(event, Self.tieBreak(record)) }
         }
         if read {
           fastPathDeclines = 0

@@ -160,6 +160,21 @@ public struct JSONSkimmer {
     return (try? parser.parseValue(depth: depth)) != nil
   }
 
+  /// Skips whitespace and gives the offset where the next value starts (for a reader that
+  /// records where values are: `JSONRecordLayout`).
+  @inlinable public mutating func valueStart() -> Int {
+    parser.skipWhitespace()
+    return parser.position
+  }
+
+  /// Goes back to `position`, an offset this walk has been at, outside any container opened
+  /// since: for a reader that tried one way through a value and takes another.
+  @inlinable public mutating func rewind(to position: Int) {
+    precondition(position >= 0 && position <= parser.position, "rewind beyond the walk")
+    parser.position = position
+    justOpened = false
+  }
+
   /// True when nothing but whitespace is left.
   @inlinable public mutating func atEnd() -> Bool {
     parser.skipWhitespace()

@@ -15,16 +15,17 @@ import TokenWatchJSON
 public enum EntraSignInFastPath {
   /// Decodes `line` and passes `emit` the event and the record's bytes (what its tie-break is
   /// hashed from); false, with nothing emitted, when the line needs the document path. Strings
-  /// that repeat from record to record come through `strings` when given, and keys that come in
-  /// the order of the last record are recognised through `keyOrder` (made by `makeKeyOrder`).
+  /// that repeat from record to record come through `strings` when given, keys that come in
+  /// the order of the last record are recognised through `keyOrder` (made by `makeKeyOrder`),
+  /// and a record laid out as the last one read whole is checked against `layout` step by step.
   public static func decode(
-    _ line: UnsafeBufferPointer<UInt8>, strings: JSONStringCache?, keyOrder: JSONKeyOrder? = nil,
+    _ line: UnsafeBufferPointer<UInt8>, strings: JSONStringCache?, keyOrder: JSONKeyOrder? = nil, layout: JSONRecordLayout? = nil,
     _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
   ) -> Bool {
     guard let base = line.baseAddress else { return false }
     let text = Text(base: base, strings: strings.map { Unmanaged.passUnretained($0) })
     var reader = JSONSkimmer(line)
-    let walk = Walk(line: line, order: keyOrder.map { Unmanaged.passUnretained($0) })
+    let walk = Walk(line: line, order: keyOrder.map { Unmanaged.passUnretained($0) }, layout: layout.map { Unmanaged.passUnretained($0) })
     if startsBatch(line) { return decodeBatch(&reader, walk, text, emit) }
     var found = Found()
     guard walkRecord(&reader, walk, depth: 0, into: &found), reader.atEnd() else { return false }
@@ -97,34 +98,69 @@ public enum EntraSignInFastPath {
     /// another log's record (Graph activity, say) is left at its `category` instead of skimmed
     /// to its end first.
     var category: Int?
-    var resultType = Value.absent
-    var callerIpAddress = Value.absent
-    var envelopeLocation = Value.absent
-    var hasProperties = false
-    /// The scalar fields of `properties`, by `Field` raw value (containers stay `.absent`).
-    var fields = InlineArray<21, Value>(repeating: .absent)
-    var errorCode = Value.absent
-    var hasLocation = false
-    var country = Value.absent
-    var city = Value.absent
-    var hasCoordinates = false
-    var latitude = Value.absent
-    var longitude = Value.absent
-    var deviceID = Value.absent
-    var hasProtection = false
-    var sessionStatus = Value.absent
+    /// The scalar values read, by `Slot` (one array, so a layout's step names its value by a
+    /// number): the fields of `properties` by `Field` raw value first (containers stay
+    /// `.absent`), then the members of the envelope and of nested objects.
+    var values = InlineArray<31, Value>(repeating: .absent)
+    /// Which objects the record has (`Objects`), not null or absent.
+    var objects: UInt8 = 0
     var trustedNamedNetwork = false
 
-    subscript(_ field: Field) -> Value { fields[field.rawValue] }
+    subscript(_ field: Field) -> Value { values[field.rawValue] }
+    subscript(_ slot: Slot) -> Value { values[slot.rawValue] }
+    func has(_ object: Objects) -> Bool { objects & object.rawValue != 0 }
+  }
+
+  /// The places in `Found.values` past the fields of `properties`.
+  enum Slot: Int {
+    case resultType = 21, callerIpAddress, envelopeLocation, errorCode, country, city, latitude, longitude, deviceID, sessionStatus
+  }
+
+  /// The objects whose presence decides something, as bits of `Found.objects`.
+  enum Objects: UInt8 {
+    case properties = 1, location = 2, coordinates = 4, protection = 8
   }
 
   // MARK: - The walk
 
-  /// The line being walked, and the key order remembered from earlier records.
+  /// The line being walked, and the key order and layout remembered from earlier records.
   struct Walk {
     let line: UnsafeBufferPointer<UInt8>
-    /// Unmanaged, as `Text.strings`: `decode`'s caller keeps it alive.
+    /// Unmanaged, as `Text.strings`: `decode`'s caller keeps them alive.
     let order: Unmanaged<JSONKeyOrder>?
+    let layout: Unmanaged<JSONRecordLayout>?
+    /// Set while the walk records the record's layout into `layout`, with the record's depth
+    /// (a step's depth is relative to it: one layout serves lines and batches).
+    var recordsAtDepth: Int? = nil
+
+    /// This walk without recording: for the parts a layout step reads as one (the networks).
+    var notRecording: Walk {
+      var walk = self
+      walk.recordsAtDepth = nil
+      return walk
+    }
+
+    /// Records the value just read or skipped (`start` to the reader's position) as a step.
+    @inline(__always) func record(_ kind: StepKind, _ start: Int, _ reader: JSONSkimmer, operand: Int) {
+      guard recordsAtDepth != nil, let layout else { return }
+      layout._withUnsafeGuaranteedRef {
+        $0.record(line.baseAddress!, valueFrom: start, to: reader.position, kind: kind.rawValue, operand: UInt8(truncatingIfNeeded: operand))
+      }
+    }
+
+    /// The step's depth operand for a value at nesting `depth`.
+    func relative(_ depth: Int) -> Int { depth - (recordsAtDepth ?? 0) }
+
+    /// Marks `object` as present for the next step recorded.
+    @inline(__always) func recordPresence(_ object: Objects) {
+      guard recordsAtDepth != nil, let layout else { return }
+      layout._withUnsafeGuaranteedRef { $0.flag(object.rawValue) }
+    }
+
+    /// Where the value that comes next starts, when recording (0 otherwise: not used).
+    @inline(__always) func valueStart(_ reader: inout JSONSkimmer) -> Int {
+      recordsAtDepth == nil ? 0 : reader.valueStart()
+    }
 
     /// The places of the kind of object `kind` walks, from the first.
     func places(_ kind: ObjectKind) -> JSONKeyOrder.Cursor {
@@ -132,6 +168,23 @@ public enum EntraSignInFastPath {
       return order._withUnsafeGuaranteedRef { $0.cursor(kind.rawValue) }
     }
   }
+
+  /// What a layout step does with its value (`JSONRecordLayout.Step.kind`).
+  enum StepKind: UInt8 {
+    /// Reads a scalar into `Found.values[operand]`.
+    case scalar
+    /// Skips a value at the record's depth + `operand`.
+    case skip
+    /// Reads the sign-in category.
+    case category
+    /// Reads `networkLocationDetails` at the record's depth + `operand`.
+    case networks
+    /// The record's last bytes.
+    case end
+  }
+
+  /// A layout for `decode`, one per decoding thread.
+  public static func makeLayout() -> JSONRecordLayout { JSONRecordLayout() }
 
   /// The kinds of object the walk remembers the key order of (`JSONKeyOrder`).
   enum ObjectKind: Int, CaseIterable {
@@ -153,26 +206,92 @@ public enum EntraSignInFastPath {
   private static let protectionKeys = JSONKeyTable(["signInSessionStatus"])
   private static let networkKeys = JSONKeyTable(["networkType"])
 
-  /// The record object that comes next, at nesting `depth` (0 for a line that is one record).
+  /// The record object that comes next, at nesting `depth` (0 for a line that is one record):
+  /// checked against the layout of the last record walked whole when there is one, and walked
+  /// whole (its layout recorded) when it does not match.
   private static func walkRecord(_ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     guard reader.peek() == .object else { return false }
-    found.recordStart = reader.position
-    let complete = eachMember(&reader, walk, .record, envelopeKeys, depth: depth) { key, reader in
+    let start = reader.position
+    found.recordStart = start
+    guard let layout = walk.layout else {
+      let complete = walkMembers(&reader, walk, depth: depth, into: &found)
+      found.recordEnd = reader.position
+      return complete
+    }
+    if followLayout(&reader, walk, layout, depth: depth, into: &found) {
+      found.recordEnd = reader.position
+      return true
+    }
+    reader.rewind(to: start)
+    found = Found()
+    found.recordStart = start
+    var recording = walk
+    recording.recordsAtDepth = depth
+    layout._withUnsafeGuaranteedRef { $0.beginRecording(at: start) }
+    let complete = walkMembers(&reader, recording, depth: depth, into: &found)
+    found.recordEnd = reader.position
+    layout._withUnsafeGuaranteedRef {
+      if complete {
+        $0.finishRecording(walk.line.baseAddress!, at: reader.position, kind: StepKind.end.rawValue)
+      } else {
+        $0.abandonRecording()
+      }
+    }
+    return complete
+  }
+
+  /// The record's members, walked one by one.
+  private static func walkMembers(_ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
+    eachMember(&reader, walk, .record, envelopeKeys, depth: depth) { key, reader in
       switch key {
       case 0:
+        let start = walk.valueStart(&reader)
         found.category = signInCategory(&reader, walk.line)
+        walk.record(.category, start, reader, operand: 0)
         return found.category != nil
-      case 1: return readScalar(&reader, into: &found.resultType)
-      case 2: return readScalar(&reader, into: &found.callerIpAddress)
-      case 3: return readScalar(&reader, into: &found.envelopeLocation)
+      case 1: return readField(&reader, walk, .resultType, into: &found)
+      case 2: return readField(&reader, walk, .callerIpAddress, into: &found)
+      case 3: return readField(&reader, walk, .envelopeLocation, into: &found)
       case 4:
-        found.hasProperties = true
+        found.objects |= Objects.properties.rawValue
+        walk.recordPresence(.properties)
         return walkProperties(&reader, walk, depth: depth + 1, into: &found)
       default: return false
       }
     }
-    found.recordEnd = reader.position
-    return complete
+  }
+
+  /// The record that comes next, at nesting `depth`, read by the steps of a layout in `layouts`
+  /// (see `JSONRecordLayout`); false, with `found` and the reader somewhere in the record, where
+  /// no step matches or a value does not read.
+  private static func followLayout(
+    _ reader: inout JSONSkimmer, _ walk: Walk, _ layouts: Unmanaged<JSONRecordLayout>, depth: Int, into found: inout Found
+  ) -> Bool {
+    layouts._withUnsafeGuaranteedRef { layouts in
+      layouts.withTree { steps, separators in
+        var step = steps[0]
+        while true {
+          // The child whose bytes come next.
+          var child = Int(step.firstChild)
+          while true {
+            guard child >= 0 else { return false }
+            step = steps[child]
+            if reader.skipKey(ifExactly: separators + Int(step.separatorStart), count: Int(step.separatorCount)) { break }
+            child = Int(step.nextSibling)
+          }
+          found.objects |= step.flags
+          switch StepKind(rawValue: step.kind) {
+          case .scalar?: guard readScalar(&reader, into: &found.values[Int(step.operand)]) else { return false }
+          case .skip?: guard reader.skipValue(depth: depth + Int(step.operand)) else { return false }
+          case .category?:
+            found.category = signInCategory(&reader, walk.line)
+            guard found.category != nil else { return false }
+          case .networks?: guard walkNetworks(&reader, walk, depth: depth + Int(step.operand), into: &found) else { return false }
+          case .end?, nil: return true
+          }
+        }
+      }
+    }
   }
 
   /// Opens the object that comes next, at nesting `depth` (the top level's is 0), and calls
@@ -188,7 +307,7 @@ public enum EntraSignInFastPath {
     var places = walk.places(kind)
     return keys.withProbe { probe in
       while true {
-        switch nextWanted(&reader, walk.line, probe, &places, depth: depth, seen: &seen) {
+        switch nextWanted(&reader, walk, probe, &places, depth: depth, seen: &seen) {
         case .key(let key): guard member(key, &reader) else { return false }
         case .end: return true
         case .stop: return false
@@ -206,9 +325,10 @@ public enum EntraSignInFastPath {
   /// in the last record (`places`) is known from its bytes; any other is read and looked up, and
   /// remembered there.
   @inline(__always) private static func nextWanted(
-    _ reader: inout JSONSkimmer, _ line: UnsafeBufferPointer<UInt8>, _ probe: JSONKeyTable.Probe, _ places: inout JSONKeyOrder.Cursor,
+    _ reader: inout JSONSkimmer, _ walk: Walk, _ probe: JSONKeyTable.Probe, _ places: inout JSONKeyOrder.Cursor,
     depth: Int, seen: inout UInt32
   ) -> Wanted {
+    let line = walk.line
     while true {
       guard let more = reader.nextMember() else { return .stop }
       guard more else { return .end }
@@ -227,7 +347,9 @@ public enum EntraSignInFastPath {
         }
       }
       guard let key = found else {
+        let start = walk.valueStart(&reader)
         guard reader.skipValue(depth: depth + 1) else { return .stop }
+        walk.record(.skip, start, reader, operand: walk.relative(depth + 1))
         continue
       }
       guard seen & (1 << key) == 0 else { return .stop }
@@ -244,7 +366,7 @@ public enum EntraSignInFastPath {
   }
 
   /// The `properties` object, at nesting `depth`. Its scalar fields are read in the loop, into
-  /// `found.fields`; through `eachMember`'s closure they cost about 85 instructions each more
+  /// `found.values`; through `eachMember`'s closure they cost about 85 instructions each more
   /// (a call, the field's enum made from its index, a switch).
   private static func walkProperties(_ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     guard reader.openObject(depth: depth) else { return false }
@@ -252,10 +374,10 @@ public enum EntraSignInFastPath {
     var places = walk.places(.properties)
     return Field.camelCaseTable.withProbe { probe in
       while true {
-        switch nextWanted(&reader, walk.line, probe, &places, depth: depth, seen: &seen) {
+        switch nextWanted(&reader, walk, probe, &places, depth: depth, seen: &seen) {
         case .key(let key):
           if nestedFields & (1 << key) == 0 {
-            guard readScalar(&reader, into: &found.fields[key]) else { return false }
+            guard readField(&reader, walk, key, into: &found) else { return false }
           } else {
             guard walkNested(Field(rawValue: key)!, &reader, walk, depth: depth, into: &found) else { return false }
           }
@@ -270,30 +392,43 @@ public enum EntraSignInFastPath {
   private static func walkNested(_ field: Field, _ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     switch field {
     case .status:
-      return onlyMember(&reader, walk, .status, statusKeys, depth: depth + 1, into: &found.errorCode) != nil
+      return onlyMember(&reader, walk, .status, statusKeys, depth: depth + 1, into: .errorCode, of: &found) != nil
     case .location:
       guard let isObject = objectOrNull(&reader) else { return false }
-      found.hasLocation = isObject
-      return !isObject || eachMember(&reader, walk, .location, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
+      guard isObject else { return true }
+      found.objects |= Objects.location.rawValue
+      walk.recordPresence(.location)
+      return eachMember(&reader, walk, .location, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
         switch key {
-        case 0: return readScalar(&reader, into: &found.country)
-        case 1: return readScalar(&reader, into: &found.city)
+        case 0: return readField(&reader, walk, .country, into: &found)
+        case 1: return readField(&reader, walk, .city, into: &found)
         default:
           guard let isObject = objectOrNull(&reader) else { return false }
-          found.hasCoordinates = isObject
-          return !isObject || eachMember(&reader, walk, .coordinates, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
-            key == 0 ? readScalar(&reader, into: &found.latitude) : readScalar(&reader, into: &found.longitude)
+          guard isObject else { return true }
+          found.objects |= Objects.coordinates.rawValue
+          walk.recordPresence(.coordinates)
+          return eachMember(&reader, walk, .coordinates, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
+            readField(&reader, walk, key == 0 ? .latitude : .longitude, into: &found)
           }
         }
       }
     case .deviceDetail:
-      return onlyMember(&reader, walk, .device, deviceKeys, depth: depth + 1, into: &found.deviceID) != nil
+      return onlyMember(&reader, walk, .device, deviceKeys, depth: depth + 1, into: .deviceID, of: &found) != nil
     case .tokenProtectionStatusDetails:
-      guard let isObject = onlyMember(&reader, walk, .protection, protectionKeys, depth: depth + 1, into: &found.sessionStatus) else { return false }
-      found.hasProtection = isObject
+      guard let isObject = onlyMember(&reader, walk, .protection, protectionKeys, depth: depth + 1, into: .sessionStatus, of: &found) else {
+        return false
+      }
+      if isObject {
+        found.objects |= Objects.protection.rawValue
+        walk.recordPresence(.protection)
+      }
       return true
     case .networkLocationDetails:
-      return walkNetworks(&reader, walk, depth: depth + 1, into: &found)
+      // One step of a layout: the array's length and members vary from record to record.
+      let start = walk.valueStart(&reader)
+      guard walkNetworks(&reader, walk.notRecording, depth: depth + 1, into: &found) else { return false }
+      walk.record(.networks, start, reader, operand: walk.relative(depth + 1))
+      return true
     default:
       return false  // not in `nestedFields`
     }
@@ -317,13 +452,13 @@ public enum EntraSignInFastPath {
   }
 
   /// Reads the one scalar member `keys` names of the object (or null) that comes next, at
-  /// nesting `depth`: whether it was an object, or nil when the walk must stop.
+  /// nesting `depth`, into `slot`: whether it was an object, or nil when the walk must stop.
   private static func onlyMember(
-    _ reader: inout JSONSkimmer, _ walk: Walk, _ kind: ObjectKind, _ keys: JSONKeyTable, depth: Int, into value: inout Value
+    _ reader: inout JSONSkimmer, _ walk: Walk, _ kind: ObjectKind, _ keys: JSONKeyTable, depth: Int, into slot: Slot, of found: inout Found
   ) -> Bool? {
     guard let isObject = objectOrNull(&reader) else { return nil }
     guard isObject else { return false }
-    return eachMember(&reader, walk, kind, keys, depth: depth) { _, reader in readScalar(&reader, into: &value) } ? true : nil
+    return eachMember(&reader, walk, kind, keys, depth: depth) { _, reader in readField(&reader, walk, slot, into: &found) } ? true : nil
   }
 
   /// True when an object comes next (not read yet), false after reading a null, nil for
@@ -346,6 +481,18 @@ public enum EntraSignInFastPath {
   /// `SignInCategory.all`'s names, by the same index: one probe, where comparing the name with
   /// each category's in turn cost about 350 instructions a record.
   private static let categoryNames = JSONKeyTable(EntraSignInNormalizer.SignInCategory.all.map(\.name))
+
+  /// Reads a scalar value into `found.values[slot]`, and records it as a layout step.
+  @inline(__always) private static func readField(_ reader: inout JSONSkimmer, _ walk: Walk, _ slot: Int, into found: inout Found) -> Bool {
+    let start = walk.valueStart(&reader)
+    guard readScalar(&reader, into: &found.values[slot]) else { return false }
+    walk.record(.scalar, start, reader, operand: slot)
+    return true
+  }
+
+  @inline(__always) private static func readField(_ reader: inout JSONSkimmer, _ walk: Walk, _ slot: Slot, into found: inout Found) -> Bool {
+    readField(&reader, walk, slot.rawValue, into: &found)
+  }
 
   /// Reads a scalar value; false for a container, an escaped string or anything invalid.
   private static func readScalar(_ reader: inout JSONSkimmer, into value: inout Value) -> Bool {
@@ -464,7 +611,7 @@ public enum EntraSignInFastPath {
   }
 
   private static func build(_ found: Found, _ text: Text) throws(Unsupported) -> NormalizedEvent {
-    guard found.hasProperties, let index = found.category else { throw Unsupported() }
+    guard found.has(.properties), let index = found.category else { throw Unsupported() }
     let category = EntraSignInNormalizer.SignInCategory.all[index]
     // No fallback to the envelope's `time` here: a record without its own time is rare.
     guard case .string(let timeStart, let timeEnd) = found[.createdDateTime], let time = EventTime(utf8: text.bytes(timeStart, timeEnd)) else {
@@ -484,8 +631,8 @@ public enum EntraSignInFastPath {
     event.actor = kind.actor
     event.interactive = try text.bool(found[.isInteractive]) ?? kind.interactive
 
-    var code = try text.integer(found.errorCode)
-    if code == nil { code = try text.integer(found.resultType) }
+    var code = try text.integer(found[.errorCode])
+    if code == nil { code = try text.integer(found[.resultType]) }
     if let code {
       event.outcome = code == 0 ? .success : .failure
       if code != 0 { event.errorCode = code }
@@ -508,21 +655,21 @@ public enum EntraSignInFastPath {
     event.issuer = try text.string(found[.tokenIssuerName])
 
     event.ip = try text.string(found[.ipAddress])
-    if event.ip == nil { event.ip = try text.string(found.callerIpAddress) }
+    if event.ip == nil { event.ip = try text.string(found[.callerIpAddress]) }
     event.asn = try text.asn(found[.autonomousSystemNumber])
-    if found.hasLocation {
-      event.country = try text.string(found.country).map(CountryCodes.isoCode(for:))
-      event.city = try text.string(found.city)
-      if found.hasCoordinates {
-        event.latitude = try text.double(found.latitude)
-        event.longitude = try text.double(found.longitude)
+    if found.has(.location) {
+      event.country = try text.string(found[.country]).map(CountryCodes.isoCode(for:))
+      event.city = try text.string(found[.city])
+      if found.has(.coordinates) {
+        event.latitude = try text.double(found[.latitude])
+        event.longitude = try text.double(found[.longitude])
       }
     }
-    if event.country == nil { event.country = try text.string(found.envelopeLocation).map(CountryCodes.isoCode(for:)) }
+    if event.country == nil { event.country = try text.string(found[.envelopeLocation]).map(CountryCodes.isoCode(for:)) }
 
     event.userAgent = try text.string(found[.userAgent])
-    event.device = try text.string(found.deviceID)
-    if found.hasProtection, case .string(let start, let end) = found.sessionStatus {
+    event.device = try text.string(found[.deviceID])
+    if found.has(.protection), case .string(let start, let end) = found[.sessionStatus] {
       let (status, count) = (text.base + Int(start), Int(end - start))
       if utf8Equals("bound", status, count) {
         event.bound = true

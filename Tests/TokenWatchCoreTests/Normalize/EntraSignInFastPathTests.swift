@@ -31,10 +31,12 @@ struct EntraSignInFastPathTests {
     return events.isEmpty ? nil : events
   }
 
-  static func fastPath(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache(), keyOrder: JSONKeyOrder? = nil) -> [(NormalizedEvent, UInt64)]? {
+  static func fastPath(
+    _ line: [UInt8], cache: JSONStringCache? = JSONStringCache(), keyOrder: JSONKeyOrder? = nil, layout: JSONRecordLayout? = nil
+  ) -> [(NormalizedEvent, UInt64)]? {
     var events: [(NormalizedEvent, UInt64)] = []
     let read = line.withUnsafeBufferPointer { buffer in
-      EntraSignInFastPath.decode(buffer, strings: cache, keyOrder: keyOrder) { event, record in
+      EntraSignInFastPath.decode(buffer, strings: cache, keyOrder: keyOrder, layout: layout) { event, record in
         var hash = StableHash()
         hash.combine(bytes: record)
         events.append((event, hash.value))
@@ -46,8 +48,10 @@ struct EntraSignInFastPathTests {
 
   /// True when the fast path read the line; records an issue when it read it differently.
   @discardableResult
-  static func agrees(_ line: [UInt8], cache: JSONStringCache? = JSONStringCache(), keyOrder: JSONKeyOrder? = nil) -> Bool {
-    guard let fast = fastPath(line, cache: cache, keyOrder: keyOrder) else { return false }
+  static func agrees(
+    _ line: [UInt8], cache: JSONStringCache? = JSONStringCache(), keyOrder: JSONKeyOrder? = nil, layout: JSONRecordLayout? = nil
+  ) -> Bool {
+    guard let fast = fastPath(line, cache: cache, keyOrder: keyOrder, layout: layout) else { return false }
     guard let slow = documentPath(line) else {
       Issue.record("the fast path read a line the document path rejects: \(String(decoding: line, as: UTF8.self))")
       return true
@@ -60,17 +64,91 @@ struct EntraSignInFastPathTests {
 
   static let signIns: [String] = Array(ScenarioLibrary.bulk(count: 600, seed: 7, format: .entra))
 
-  @Test("reads every generated sign-in as the normalizer does, with and without a string cache and a key order")
+  @Test("reads every generated sign-in as the normalizer does, with and without a string cache, a key order and a layout")
   func bulkSignIns() {
     let cache = JSONStringCache()
     let keyOrder = EntraSignInFastPath.makeKeyOrder()
+    let layout = EntraSignInFastPath.makeLayout()
     var read = 0
     for line in Self.signIns {
-      if Self.agrees(Array(line.utf8), cache: cache, keyOrder: keyOrder) { read += 1 }
+      if Self.agrees(Array(line.utf8), cache: cache, keyOrder: keyOrder, layout: layout) { read += 1 }
       Self.agrees(Array(line.utf8), cache: nil)
     }
     // Every generated line is a plain diagnostic sign-in: the fast path is for exactly these.
     #expect(read == Self.signIns.count)
+    // The generator writes sign-ins in a few layouts (a device with or without a trust type,
+    // say): all but their first records were read by following the layouts remembered.
+    #expect(layout.recordings > 0)
+    #expect(layout.recordings <= 8)
+  }
+
+  @Test("records checked against a remembered layout are read as the document path reads them")
+  func layoutMismatches() throws {
+    let base = Array(Self.signIns[0].utf8)
+    let text = String(decoding: base, as: UTF8.self)
+    let variants: [String] = [
+      // Values of the same layout that read differently or not at all.
+      text.replacingFirst(#""isInteractive":true"#, with: #""isInteractive":false"#),
+      text.replacingFirst(#""isInteractive":true"#, with: #""isInteractive":null"#),
+      text.replacingFirst(#""isInteractive":true"#, with: #""isInteractive":"yes""#),
+      text.replacingFirst(#""isInteractive":true"#, with: #""isInteractive":tru"#),
+      text.replacingFirst(#""isInteractive":true"#, with: #""isInteractive":truex"#),
+      text.replacingFirst(#""isInteractive":true"#, with: #""isInteractive":{"a":1}"#),
+      text.replacingFirst(#""userAgent":""#, with: #""userAgent":"\u00e9\n"#),
+      text.replacingFirst(#""userAgent":""#, with: "\"userAgent\":\"\u{01}"),
+      text.replacingFirst(#""userAgent":""#, with: "\"userAgent\":\"\u{e9}"),
+      text.replacingFirst(#""userId":""#, with: #""userId":"\""#),
+      text.replacingFirst(#""errorCode":0"#, with: #""errorCode":01"#),
+      text.replacingFirst(#""errorCode":0"#, with: #""errorCode":-0.5e"#),
+      text.replacingFirst(#""errorCode":0"#, with: #""errorCode":50126"#),
+      text.replacingFirst(#""errorCode":0"#, with: #""errorCode":"50126""#),
+      text.replacingFirst(#""latitude":"#, with: #""latitude":1e999,"x":"#),
+      text.replacingFirst(#""resultType":"#, with: #""resultType": "#),
+      text.replacingFirst(#""Level":"#, with: #""Level":[1,[2,{"a":null}]],"L":"#),
+      // Another layout: a member more, less, twice, or an object null.
+      text.replacingFirst(#""userId":"#, with: #""userId":"x","userId":"#),
+      text.replacingFirst(#""appId":"#, with: #""userId":"x","appId":"#),
+      text.replacingFirst(#""location":{"city":"#, with: #""location":{"countryOrRegion":"ZZ","city":"#),
+      text.replacingFirst(#""location":{"#, with: #""location":null,"old":{"#),
+      text.replacingFirst(#""deviceDetail":{"#, with: #""deviceDetail":null,"old":{"#),
+      text.replacingFirst(#""tokenProtectionStatusDetails":{"#, with: #""tokenProtectionStatusDetails":null,"old":{"#),
+      text.replacingFirst(#""networkLocationDetails":[]"#, with: #""networkLocationDetails":[{"networkType":"trustedNamedLocation"}]"#),
+      text.replacingFirst(#""category":"SignInLogs""#, with: #""category":"AuditLogs""#),
+      text.replacingFirst(#""category":"SignInLogs""#, with: #""category":"NonInteractiveUserSignInLogs""#),
+      // After the record: more bytes, or none of its end.
+      text + " x",
+      String(text.dropLast()),
+    ]
+    for variant in variants {
+      #expect(variant != text, "a variant that changes nothing: the test's spelling of the line is out of date")
+      let line = Array(variant.utf8)
+      let plain = Self.fastPath(line)
+      // Met with the layout of `base` (remembered by reading it first), then with its own.
+      let layout = EntraSignInFastPath.makeLayout()
+      #expect(Self.agrees(base, layout: layout))
+      let first = Self.fastPath(line, layout: layout)
+      #expect(first.map { $0.map(\.0) } == plain.map { $0.map(\.0) }, "\(variant)")
+      Self.agrees(line, layout: layout)
+      Self.agrees(line, layout: layout)
+      // The layout of `base` is still there and still followed.
+      let recordings = layout.recordings
+      #expect(Self.agrees(base, layout: layout))
+      #expect(layout.recordings == recordings, "\(variant)")
+    }
+  }
+
+  @Test("a batch's records follow one another's layout, and one that does not declines the batch as before")
+  func layoutsInBatches() throws {
+    let layout = EntraSignInFastPath.makeLayout()
+    let records = Self.signIns[0..<4].joined(separator: ",")
+    let batch = Array(#"{"records":["#.utf8) + Array(records.utf8) + Array("]}".utf8)
+    #expect(Self.agrees(batch, layout: layout))
+    // The lone records follow the layouts the batch left: nothing new is recorded.
+    let recordings = layout.recordings
+    for line in Self.signIns[0..<4] { #expect(Self.agrees(Array(line.utf8), layout: layout)) }
+    #expect(layout.recordings == recordings)
+    let broken = Array(#"{"records":["#.utf8) + Array(records.replacingFirst(#""userId":""#, with: #""userId":"\x"#).utf8) + Array("]}".utf8)
+    #expect(Self.fastPath(broken, layout: layout) == nil)
   }
 
   @Test("keys that differ from the last record's at their place are read as the document path reads them")
@@ -289,8 +367,10 @@ struct EntraSignInFastPathTests {
     var rng = SplitMix(seed: 0x5EED)
     let interesting: [UInt8] = Array(#""\{}[],:0a -.eE"#.utf8) + [0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xFF, 0x00, 0x1F, 0x7F]
     var read = 0
-    // One key order for all of them: damaged keys meet the order of the lines before.
+    // One key order and layout for all of them: damaged keys meet the order and the layouts of
+    // the lines before.
     let keyOrder = EntraSignInFastPath.makeKeyOrder()
+    let layout = EntraSignInFastPath.makeLayout()
     for round in 0..<4000 {
       var line = Array(Self.signIns[round % Self.signIns.count].utf8)
       if round % 4 == 3 {  // a batch of three
@@ -308,7 +388,7 @@ struct EntraSignInFastPathTests {
           line.insert(contentsOf: line[at..<end], at: at)
         }
       }
-      if Self.agrees(line, keyOrder: keyOrder) { read += 1 }
+      if Self.agrees(line, keyOrder: keyOrder, layout: layout) { read += 1 }
     }
     // Damage inside strings the walk skips leaves many lines readable; damage elsewhere not.
     #expect(read > 100)
