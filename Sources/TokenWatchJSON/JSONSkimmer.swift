@@ -152,6 +152,30 @@ public struct JSONSkimmer {
     }
   }
 
+  /// Reads the string that starts at the next byte when it has no escapes: its span inside the
+  /// quotes. Nil, with nothing read, for anything else (whitespace first, another kind of value,
+  /// escapes, invalid bytes): the caller then reads the value with `scalar()`, which says which.
+  /// Inlined into a reader's loop, where most values are plain strings.
+  @inlinable @inline(__always) public mutating func plainString() -> (start: Int, end: Int)? {
+    let start = parser.position
+    guard start < input.count, input[start] == UInt8(ascii: "\""), let string = try? parser.scanString(), !string.escaped else {
+      parser.position = start
+      return nil
+    }
+    return (string.start, string.end)
+  }
+
+  /// Validates and passes over the string that starts at the next byte (true); false, with
+  /// nothing read, for anything else (the caller then uses `skipValue`).
+  @inlinable @inline(__always) public mutating func skipString() -> Bool {
+    let start = parser.position
+    guard start < input.count, input[start] == UInt8(ascii: "\""), (try? parser.scanString()) != nil else {
+      parser.position = start
+      return false
+    }
+    return true
+  }
+
   /// Validates and passes over the value that comes next, whatever it is, at nesting `depth`.
   @inlinable public mutating func skipValue(depth: Int) -> Bool {
     parser.skipWhitespace()

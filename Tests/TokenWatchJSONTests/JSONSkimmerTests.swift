@@ -145,6 +145,45 @@ import Testing
     }
   }
 
+  /// `plainString` and `skipString` take exactly the strings `scalar()` and `skipValue` take (the
+  /// first only unescaped ones), end where they end, and read nothing from anything else.
+  @Test func stringShortcutsAgreeWithTheGeneralReads() {
+    var values: [[UInt8]] = ["1", "true", "null", "[1]", "{}", " \"a\"", "\"\"", "\"abc\"", "\"a\\\"b\"", "\"abc", "\"\\u00e9\""].map { Array($0.utf8) }
+    for stop in [[0x01], [0xC3, 0xA9], [0xFF], [0x5C, 0x6E], [0xED, 0xA0, 0x80]] as [[UInt8]] {
+      for length in [0, 7, 15, 16, 17, 40] {
+        let text = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+        values.append([0x22] + text + stop + text + [0x22])
+      }
+    }
+    var plain = 0
+    for value in values {
+      for tail in [[], Array(",1".utf8)] as [[UInt8]] {
+        let bytes = value + tail
+        bytes.withUnsafeBufferPointer { buffer in
+          var general = JSONSkimmer(buffer)
+          let scalar = general.scalar()
+          var shortcut = JSONSkimmer(buffer)
+          let read = shortcut.plainString()
+          // Whitespace first is for the general read.
+          if case .string(let start, let end, false)? = scalar, buffer.first == 0x22 {
+            plain += 1
+            #expect(read.map { [$0.start, $0.end] } == [start, end], "\(value)")
+            #expect(shortcut.position == general.position)
+          } else {
+            #expect(read == nil, "\(value)")
+            #expect(shortcut.position == 0)
+          }
+          var skipping = JSONSkimmer(buffer)
+          var skipped = JSONSkimmer(buffer)
+          let isString = buffer.first == 0x22 && skipping.skipValue(depth: 0)
+          #expect(skipped.skipString() == isString, "\(value)")
+          #expect(skipped.position == (isString ? skipping.position : 0))
+        }
+      }
+    }
+    #expect(plain > 10)
+  }
+
   /// A key order's pattern is taken only where the text has exactly those bytes, and nothing is
   /// read when it has not; what follows is read as after `key()`.
   @Test func skipsAKeyOnlyWhereTheBytesAreExactlyThePattern() {

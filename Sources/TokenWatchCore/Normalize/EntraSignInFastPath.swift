@@ -281,8 +281,14 @@ public enum EntraSignInFastPath {
           }
           found.objects |= step.flags
           switch StepKind(rawValue: step.kind) {
-          case .scalar?: guard readScalar(&reader, into: &found.values[Int(step.operand)]) else { return false }
-          case .skip?: guard reader.skipValue(depth: depth + Int(step.operand)) else { return false }
+          case .scalar?:
+            // Most values are plain strings: read here, without `readScalar`'s call and dispatch.
+            if let string = reader.plainString() {
+              found.values[Int(step.operand)] = .string(start: Int32(string.start), end: Int32(string.end))
+            } else {
+              guard readScalar(&reader, into: &found.values[Int(step.operand)]) else { return false }
+            }
+          case .skip?: guard reader.skipString() || reader.skipValue(depth: depth + Int(step.operand)) else { return false }
           case .category?:
             found.category = signInCategory(&reader, walk.line)
             guard found.category != nil else { return false }
