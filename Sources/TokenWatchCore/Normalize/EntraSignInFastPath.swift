@@ -22,7 +22,8 @@ public enum EntraSignInFastPath {
     _ line: UnsafeBufferPointer<UInt8>, strings: JSONStringCache?, keyOrder: JSONKeyOrder? = nil, layout: JSONRecordLayout? = nil,
     _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
   ) -> Bool {
-    guard let base = line.baseAddress else { return false }
+    // Spans are kept as `Int32` (`Value`): a longer line is left to the document path.
+    guard let base = line.baseAddress, line.count < Int(Int32.max) else { return false }
     let text = Text(base: base, strings: strings.map { Unmanaged.passUnretained($0) })
     var reader = JSONSkimmer(line)
     let walk = Walk(line: line, order: keyOrder.map { Unmanaged.passUnretained($0) }, layout: layout.map { Unmanaged.passUnretained($0) })
@@ -284,7 +285,7 @@ public enum EntraSignInFastPath {
           case .scalar?:
             // Most values are plain strings: read here, without `readScalar`'s call and dispatch.
             if let string = reader.plainString() {
-              found.values[Int(step.operand)] = .string(start: Int32(string.start), end: Int32(string.end))
+              found.values[Int(step.operand)] = .string(start: Int32(truncatingIfNeeded: string.start), end: Int32(truncatingIfNeeded: string.end))
             } else {
               guard readScalar(&reader, into: &found.values[Int(step.operand)]) else { return false }
             }
@@ -503,8 +504,9 @@ public enum EntraSignInFastPath {
   /// Reads a scalar value; false for a container, an escaped string or anything invalid.
   private static func readScalar(_ reader: inout JSONSkimmer, into value: inout Value) -> Bool {
     switch reader.scalar() {
-    case .string(let start, let end, false)?: value = .string(start: Int32(start), end: Int32(end))
-    case .number(let start, let end)?: value = .number(start: Int32(start), end: Int32(end))
+    // Lines are shorter than `Int32.max` (`decode`).
+    case .string(let start, let end, false)?: value = .string(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end))
+    case .number(let start, let end)?: value = .number(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end))
     case .bool(let flag)?: value = .bool(flag)
     case .null?: value = .null
     default: return false
