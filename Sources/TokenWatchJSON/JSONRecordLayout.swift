@@ -61,6 +61,19 @@ public final class JSONRecordLayout: @unchecked Sendable {
   /// Recordings begun: records the reader could not follow through the tree.
   public private(set) var recordings = 0
 
+  /// A feed whose records rarely share a layout (each with a key of its own, say) would be
+  /// recorded record after record, each time paying for a failed follow, the recording and a
+  /// longer list of children to try. So records are counted in windows of `window`: when more
+  /// than `window / 4` of one needed recording, the tree is left alone for the next `pause`
+  /// records (`shouldFollow` is false), which the reader walks as it would without a tree.
+  public static let window = 64
+  public static let pause = 1024
+  private var windowFollowed = 0
+  private var windowRecorded = 0
+  private var pausedFor = 0
+  /// Pauses so far (for tests).
+  public private(set) var pauses = 0
+
   public init() {
     steps = .allocate(capacity: Self.treeSteps)
     separators = .allocate(capacity: Self.treeSeparatorBytes)
@@ -85,10 +98,37 @@ public final class JSONRecordLayout: @unchecked Sendable {
   /// Steps in the tree, the root included (for tests).
   public var count: Int { stepCount }
 
+  /// Whether to check the next record against the tree (and record it if it does not match);
+  /// false while paused (see `window`).
+  public func shouldFollow() -> Bool {
+    guard pausedFor == 0 else {
+      pausedFor -= 1
+      return false
+    }
+    return true
+  }
+
+  /// The reader followed a record through the tree to an end step.
+  public func noteFollowed() {
+    windowFollowed += 1
+    closeWindowIfFull()
+  }
+
+  private func closeWindowIfFull() {
+    guard windowFollowed + windowRecorded >= Self.window else { return }
+    if windowRecorded > Self.window / 4 {
+      pausedFor = Self.pause
+      pauses += 1
+    }
+    (windowFollowed, windowRecorded) = (0, 0)
+  }
+
   /// Starts recording a record whose first byte (its '{') is at `start` of the line.
   public func beginRecording(at start: Int) {
     isRecording = true
     recordings += 1
+    windowRecorded += 1
+    closeWindowIfFull()
     recordedCount = 0
     recordedBytes = 0
     separatorFrom = start

@@ -95,4 +95,23 @@ import Testing
     #expect(layouts(tree).count == 1)
     #expect(layouts(tree)[0][0] == "{\"" + String(repeating: "k", count: 64) + "\":1/1/0")
   }
+
+  @Test func aFeedThatKeepsNeedingRecordingsPausesTheTree() {
+    let tree = JSONRecordLayout()
+    // A window where most records follow the tree: no pause.
+    for n in 0..<JSONRecordLayout.window {
+      #expect(tree.shouldFollow())
+      if n % 8 == 0 { record(tree, "{\"" + String(repeating: "a", count: n + 1) + "\":1}") } else { tree.noteFollowed() }
+    }
+    #expect(tree.pauses == 0)
+    // A window where more than a quarter needed recording: the next `pause` records leave the
+    // tree alone, and the one after tries it again.
+    for n in 0..<JSONRecordLayout.window {
+      #expect(tree.shouldFollow())
+      if n % 3 == 0 { record(tree, "{\"" + String(repeating: "b", count: n + 1) + "\":1}") } else { tree.noteFollowed() }
+    }
+    #expect(tree.pauses == 1)
+    for _ in 0..<JSONRecordLayout.pause { #expect(!tree.shouldFollow()) }
+    #expect(tree.shouldFollow())
+  }
 }

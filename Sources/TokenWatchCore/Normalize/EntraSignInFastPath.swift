@@ -214,13 +214,14 @@ public enum EntraSignInFastPath {
     guard reader.peek() == .object else { return false }
     let start = reader.position
     found.recordStart = start
-    guard let layout = walk.layout else {
+    guard let layout = walk.layout, layout._withUnsafeGuaranteedRef({ $0.shouldFollow() }) else {
       let complete = walkMembers(&reader, walk, depth: depth, into: &found)
       found.recordEnd = reader.position
       return complete
     }
     if followLayout(&reader, walk, layout, depth: depth, into: &found) {
       found.recordEnd = reader.position
+      layout._withUnsafeGuaranteedRef { $0.noteFollowed() }
       return true
     }
     reader.rewind(to: start)

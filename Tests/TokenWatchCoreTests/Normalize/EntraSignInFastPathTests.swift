@@ -137,6 +137,20 @@ struct EntraSignInFastPathTests {
     }
   }
 
+  @Test("a feed whose records each have a layout of their own pauses the tree and is read alike")
+  func layoutsThatNeverRepeat() {
+    let layout = EntraSignInFastPath.makeLayout()
+    var read = 0
+    for (n, line) in Self.signIns.prefix(300).enumerated() {
+      let unique = line.replacingFirst(#""properties":{"#, with: #""properties":{"k\#(n)":1,"#)
+      if Self.agrees(Array(unique.utf8), layout: layout) { read += 1 }
+    }
+    #expect(read == 300)
+    #expect(layout.pauses >= 1)
+    // Paused records are walked without recording: far fewer recordings than records.
+    #expect(layout.recordings < 150)
+  }
+
   @Test("a batch's records follow one another's layout, and one that does not declines the batch as before")
   func layoutsInBatches() throws {
     let layout = EntraSignInFastPath.makeLayout()
