@@ -17,7 +17,8 @@ public enum EntraSignInFastPath {
   /// hashed from); false, with nothing emitted, when the line needs the document path. Strings
   /// that repeat from record to record come through `strings` when given, keys that come in
   /// the order of the last record are recognised through `keyOrder` (made by `makeKeyOrder`),
-  /// and a record laid out as the last one read whole is checked against `layout` step by step.
+  /// and a record laid out as one read whole before is checked against `layout` (made by
+  /// `makeLayout`) step by step.
   public static func decode(
     _ line: UnsafeBufferPointer<UInt8>, strings: JSONStringCache?, keyOrder: JSONKeyOrder? = nil, layout: JSONRecordLayout? = nil,
     _ emit: (consuming NormalizedEvent, UnsafeRawBufferPointer) -> Void
@@ -208,8 +209,8 @@ public enum EntraSignInFastPath {
   private static let networkKeys = JSONKeyTable(["networkType"])
 
   /// The record object that comes next, at nesting `depth` (0 for a line that is one record):
-  /// checked against the layout of the last record walked whole when there is one, and walked
-  /// whole (its layout recorded) when it does not match.
+  /// checked against the layouts of the records walked whole before, and walked whole (its
+  /// layout recorded) where it matches none of them.
   private static func walkRecord(_ reader: inout JSONSkimmer, _ walk: Walk, depth: Int, into found: inout Found) -> Bool {
     guard reader.peek() == .object else { return false }
     let start = reader.position
@@ -295,7 +296,8 @@ public enum EntraSignInFastPath {
             found.category = signInCategory(&reader, walk.line)
             guard found.category != nil else { return false }
           case .networks?: guard walkNetworks(&reader, walk, depth: depth + Int(step.operand), into: &found) else { return false }
-          case .end?, nil: return true
+          case .end?: return true
+          case nil: return false  // no step has another kind
           }
         }
       }
