@@ -243,13 +243,20 @@ extension JSONDocument {
 }
 
 /// Eight bytes at a time: keys are compared on every object member a normalizer looks for (and
-/// strings on every keyed-store and interner lookup, `ExactString`). The last word overlaps the
-/// one before rather than ending byte by byte, and a run under eight bytes is compared as one
-/// four-byte word and one overlapping it (or bytewise under four).
+/// strings on every keyed-store and interner lookup, `ExactString`, and the bytes between values
+/// on every step of a record layout). Up to 32 bytes, the words are compared all at once (the
+/// last ones overlapping those before) with one branch; longer runs word by word, the last word
+/// overlapping the one before rather than ending byte by byte. A run under eight bytes is
+/// compared as one four-byte word and one overlapping it (or bytewise under four).
 @inlinable @inline(__always) public func memoryEquals(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
   guard let b else { return count == 0 }
   let (x, y) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
   if count >= 8 {
+    @inline(__always) func differs(_ at: Int) -> UInt64 {
+      x.loadUnaligned(fromByteOffset: at, as: UInt64.self) ^ y.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+    }
+    if count <= 16 { return differs(0) | differs(count &- 8) == 0 }
+    if count <= 32 { return differs(0) | differs(8) | differs(count &- 16) | differs(count &- 8) == 0 }
     var i = 0
     while i &+ 8 < count {
       guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }

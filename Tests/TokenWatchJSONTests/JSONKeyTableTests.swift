@@ -101,11 +101,12 @@ import Testing
 }
 
 @Suite struct MemoryEqualsTests {
-  /// Word-wise comparison with overlapping last words: every length from 0 to 40, equal bytes,
-  /// and one differing byte at every position, including the bytes only an overlap covers.
+  /// Word-wise comparison with overlapping last words: every length from 0 to 72 (under 8, up
+  /// to 16, up to 32, longer), equal bytes, and one differing byte at every position, including
+  /// the bytes only an overlap covers.
   @Test func findsADifferenceAtEveryPositionOfEveryLength() {
     var rng = Rng(seed: 5)
-    for count in 0...40 {
+    for count in 0...72 {
       let a = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
       if count > 0 {
         let copy = a
