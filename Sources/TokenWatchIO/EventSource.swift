@@ -202,7 +202,7 @@ public final class RecordDecoder {
   private let strings: JSONStringCache
   /// The key order of the sign-ins the fast path read last (one per decoder, so per thread).
   private let keyOrder = EntraSignInFastPath.makeKeyOrder()
-  /// The layout of the last sign-in the fast path walked whole (per decoder, so per thread).
+  /// The layouts of the sign-ins the fast path walked whole (per decoder, so per thread).
   private let layout = EntraSignInFastPath.makeLayout()
 
   /// Whether plain Entra diagnostic sign-ins skip the document (`EntraSignInFastPath`): on

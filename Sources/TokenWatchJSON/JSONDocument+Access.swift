@@ -259,10 +259,10 @@ extension JSONDocument {
     if count <= 32 { return differs(0) | differs(8) | differs(count &- 16) | differs(count &- 8) == 0 }
     var i = 0
     while i &+ 8 < count {
-      guard x.loadUnaligned(fromByteOffset: i, as: UInt64.self) == y.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
+      guard differs(i) == 0 else { return false }
       i &+= 8
     }
-    return x.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+    return differs(count &- 8) == 0
   }
   if count >= 4 {
     return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)

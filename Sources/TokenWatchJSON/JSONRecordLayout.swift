@@ -18,7 +18,7 @@
 /// What is remembered decides nothing but speed. Not thread-safe: one per decoding thread.
 public final class JSONRecordLayout: @unchecked Sendable {
   /// One value of a layout and the bytes before it: a node of the tree.
-  public struct Step: Equatable {
+  public struct Step {
     /// Where the bytes before the value start in the tree's separator bytes, and how many.
     public var separatorStart: UInt32
     public var separatorCount: UInt16

@@ -157,23 +157,24 @@ public struct JSONSkimmer {
   /// escapes, invalid bytes): the caller then reads the value with `scalar()`, which says which.
   /// Inlined into a reader's loop, where most values are plain strings.
   @inlinable @inline(__always) public mutating func plainString() -> (start: Int, end: Int)? {
-    let start = parser.position
-    guard start < input.count, input[start] == UInt8(ascii: "\""), let string = try? parser.scanString(), !string.escaped else {
-      parser.position = start
-      return nil
-    }
-    return (string.start, string.end)
+    stringHere(unescapedOnly: true).map { ($0.start, $0.end) }
   }
 
   /// Validates and passes over the string that starts at the next byte (true); false, with
   /// nothing read, for anything else (the caller then uses `skipValue`).
   @inlinable @inline(__always) public mutating func skipString() -> Bool {
+    stringHere(unescapedOnly: false) != nil
+  }
+
+  /// The string that starts at the next byte, read; nil, with nothing read, for anything else
+  /// (and for escapes when `unescapedOnly`).
+  @inlinable @inline(__always) mutating func stringHere(unescapedOnly: Bool) -> (start: Int, end: Int, escaped: Bool)? {
     let start = parser.position
-    guard start < input.count, input[start] == UInt8(ascii: "\""), (try? parser.scanString()) != nil else {
+    guard start < input.count, input[start] == UInt8(ascii: "\""), let string = try? parser.scanString(), !(unescapedOnly && string.escaped) else {
       parser.position = start
-      return false
+      return nil
     }
-    return true
+    return string
   }
 
   /// Validates and passes over the value that comes next, whatever it is, at nesting `depth`.

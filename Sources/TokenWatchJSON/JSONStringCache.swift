@@ -179,7 +179,7 @@ public final class JSONStringCache: @unchecked Sendable {
   @inline(__always) private func shortString(_ base: UnsafePointer<UInt8>, _ count: Int) -> String {
     let key = Self.shortKey(base, count)
     let mixed = (key.0 ^ (key.1 << 29 | key.1 >> 35)) &* 0x9E37_79B9_7F4A_7C15
-    let newer = shortSlots + 2 &* Int(truncatingIfNeeded: mixed >> UInt64(65 - shortSlotBits))
+    let newer = shortSlots + 2 &* Self.set(of: mixed, slotBits: shortSlotBits)
     if newer[0].key == key { return newer[0].string }
     if newer[1].key == key { return newer[1].string }
     let made = String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)

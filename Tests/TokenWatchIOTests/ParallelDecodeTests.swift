@@ -100,7 +100,9 @@ import TokenWatchCore
       }
       let diagnostics = batch.diagnostics[diagnostic..<step.diagnosticEnd].map { "\($0.text) \($0.failsStrict)" }
       diagnostic = step.diagnosticEnd
-      steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(batch.stats(of: step))", ends: step.endsInput))
+      var stats = InputStats()
+      batch.addStats(of: step, to: &stats)
+      steps.append(Step(events: events, diagnostics: diagnostics, stats: "\(stats)", ends: step.endsInput))
     }
     return steps
   }

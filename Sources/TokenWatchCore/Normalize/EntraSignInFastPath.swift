@@ -153,8 +153,10 @@ public enum EntraSignInFastPath {
     /// The step's depth operand for a value at nesting `depth`.
     func relative(_ depth: Int) -> Int { depth - (recordsAtDepth ?? 0) }
 
-    /// Marks `object` as present for the next step recorded.
-    @inline(__always) func recordPresence(_ object: Objects) {
+    /// Marks `object` as present in `found`, and for the next step recorded (which sets it when
+    /// a layout is followed).
+    @inline(__always) func markPresent(_ object: Objects, in found: inout Found) {
+      found.objects |= object.rawValue
       guard recordsAtDepth != nil, let layout else { return }
       layout._withUnsafeGuaranteedRef { $0.flag(object.rawValue) }
     }
@@ -186,7 +188,11 @@ public enum EntraSignInFastPath {
   }
 
   /// A layout for `decode`, one per decoding thread.
-  public static func makeLayout() -> JSONRecordLayout { JSONRecordLayout() }
+  public static func makeLayout() -> JSONRecordLayout {
+    // `Slot`'s places follow the fields of `properties` in `Found.values`.
+    assert(Slot.resultType.rawValue == Field.allCases.count && Slot.sessionStatus.rawValue < Found().values.count)
+    return JSONRecordLayout()
+  }
 
   /// The kinds of object the walk remembers the key order of (`JSONKeyOrder`).
   enum ObjectKind: Int, CaseIterable {
@@ -256,8 +262,7 @@ public enum EntraSignInFastPath {
       case 2: return readField(&reader, walk, .callerIpAddress, into: &found)
       case 3: return readField(&reader, walk, .envelopeLocation, into: &found)
       case 4:
-        found.objects |= Objects.properties.rawValue
-        walk.recordPresence(.properties)
+        walk.markPresent(.properties, in: &found)
         return walkProperties(&reader, walk, depth: depth + 1, into: &found)
       default: return false
       }
@@ -406,8 +411,7 @@ public enum EntraSignInFastPath {
     case .location:
       guard let isObject = objectOrNull(&reader) else { return false }
       guard isObject else { return true }
-      found.objects |= Objects.location.rawValue
-      walk.recordPresence(.location)
+      walk.markPresent(.location, in: &found)
       return eachMember(&reader, walk, .location, EntraSignInNormalizer.locationKeys, depth: depth + 1) { key, reader in
         switch key {
         case 0: return readField(&reader, walk, .country, into: &found)
@@ -415,8 +419,7 @@ public enum EntraSignInFastPath {
         default:
           guard let isObject = objectOrNull(&reader) else { return false }
           guard isObject else { return true }
-          found.objects |= Objects.coordinates.rawValue
-          walk.recordPresence(.coordinates)
+          walk.markPresent(.coordinates, in: &found)
           return eachMember(&reader, walk, .coordinates, EntraSignInNormalizer.coordinateKeys, depth: depth + 2) { key, reader in
             readField(&reader, walk, key == 0 ? .latitude : .longitude, into: &found)
           }
@@ -428,10 +431,7 @@ public enum EntraSignInFastPath {
       guard let isObject = onlyMember(&reader, walk, .protection, protectionKeys, depth: depth + 1, into: .sessionStatus, of: &found) else {
         return false
       }
-      if isObject {
-        found.objects |= Objects.protection.rawValue
-        walk.recordPresence(.protection)
-      }
+      if isObject { walk.markPresent(.protection, in: &found) }
       return true
     case .networkLocationDetails:
       // One step of a layout: the array's length and members vary from record to record.

@@ -14,7 +14,7 @@ struct DecodedBatch: Sendable {
     var eventEnd: Int
     /// `diagnostics[previous.diagnosticEnd..<diagnosticEnd]` were reported by this step.
     var diagnosticEnd: Int
-    /// What this step added to the input counters (`stats(of:)`): for a plain line, which only
+    /// What this step added to the input counters (`addStats(of:to:)`): for a plain line, which only
     /// counts itself and its bytes, the bytes; else `~i` for `unusualStats[i]`. A step is 24
     /// bytes, where it was 128 with the whole `InputStats`, and the decode thread writes one and
     /// the engine thread reads it for every line.
@@ -54,12 +54,6 @@ struct DecodedBatch: Sendable {
       unusualStats.append(stats)
     }
     steps.append(Step(eventEnd: events.count, diagnosticEnd: diagnosticEnd, counted: counted, endsInput: endsInput))
-  }
-
-  /// What `step` added to the input counters.
-  func stats(of step: Step) -> InputStats {
-    if step.counted >= 0 { return InputStats(plainLineBytes: Int(step.counted)) }
-    return unusualStats[Int(~step.counted)]
   }
 
   /// Adds what `step` counted to `stats`, without making an `InputStats` for a plain line.
