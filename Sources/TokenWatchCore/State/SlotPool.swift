@@ -12,23 +12,39 @@ final class SlotPool<Element> {
   private static var pageSize: Int { 1 << pageShift }
   private static var pageMask: Int { pageSize - 1 }
 
-  private var pages: [UnsafeMutablePointer<Element>] = []
-  /// Per slot, whether it holds a value.
-  private var held: [Bool] = []
-  private var freeSlots: [Int32] = []
+  // Raw buffers, not arrays: an array's every write checked its buffer's uniqueness and its
+  // bounds (about 90 instructions a value moved in and out, on the engine thread for every event).
+  /// The pages, `pageCount` of them in room for `pageRoom`.
+  private var pages: UnsafeMutablePointer<UnsafeMutablePointer<Element>>
+  private var pageCount = 0
+  private var pageRoom = 0
+  /// Per slot, whether it holds a value: `slotCount` of them (every page's slots).
+  private var held: UnsafeMutablePointer<Bool>
+  /// The free slots, the one freed last on top: `freeCount` of them, in room for `slotCount`.
+  private var freeSlots: UnsafeMutablePointer<Int32>
+  private var freeCount = 0
+  /// Slots handed out at least once (the rest of the last page is untouched).
+  private var slotCount = 0
 
-  init() {}
+  init() {
+    pages = .allocate(capacity: 0)
+    held = .allocate(capacity: 0)
+    freeSlots = .allocate(capacity: 0)
+  }
 
   deinit {
-    for slot in held.indices where held[slot] { address(slot).deinitialize(count: 1) }
-    for page in pages { page.deallocate() }
+    for slot in 0..<slotCount where held[slot] { address(slot).deinitialize(count: 1) }
+    for page in 0..<pageCount { pages[page].deallocate() }
+    pages.deallocate()
+    held.deallocate()
+    freeSlots.deallocate()
   }
 
   /// How many values are held.
-  var count: Int { held.count - freeSlots.count }
+  var count: Int { slotCount - freeCount }
 
   /// How many slots exist, held or free (what the pool's memory is proportional to).
-  var capacity: Int { held.count }
+  var capacity: Int { slotCount }
 
   @inline(__always) private func address(_ slot: Int) -> UnsafeMutablePointer<Element> {
     pages[slot >> Self.pageShift] + (slot & Self.pageMask)
@@ -37,30 +53,58 @@ final class SlotPool<Element> {
   /// Moves `value` into a free slot, or a new one if none is free, and returns its number.
   func insert(_ value: consuming Element) -> Int32 {
     let slot: Int
-    if let free = freeSlots.popLast() {
-      slot = Int(free)
+    if freeCount > 0 {
+      freeCount -= 1
+      slot = Int(freeSlots[freeCount])
     } else {
-      precondition(held.count < Int(Int32.max), "slot pool full")
-      slot = held.count
-      if slot & Self.pageMask == 0 { pages.append(.allocate(capacity: Self.pageSize)) }
-      held.append(false)
+      precondition(slotCount < Int(Int32.max), "slot pool full")
+      slot = slotCount
+      if slot & Self.pageMask == 0 { addPage() }
+      slotCount += 1
     }
     address(slot).initialize(to: value)
     held[slot] = true
     return Int32(slot)
   }
 
+  /// A page of slots, with room for their flags and their numbers on the free list.
+  private func addPage() {
+    if pageCount == pageRoom {
+      pageRoom = max(16, pageRoom * 2)
+      pages = Self.regrown(pages, count: pageCount, room: pageRoom)
+    }
+    pages[pageCount] = .allocate(capacity: Self.pageSize)
+    pageCount += 1
+    let room = pageCount << Self.pageShift
+    held = Self.regrown(held, count: slotCount, room: room)
+    (held + slotCount).initialize(repeating: false, count: room - slotCount)
+    freeSlots = Self.regrown(freeSlots, count: freeCount, room: room)
+  }
+
+  /// `buffer`'s first `count` values moved to a new buffer with room for `room`.
+  private static func regrown<T>(_ buffer: UnsafeMutablePointer<T>, count: Int, room: Int) -> UnsafeMutablePointer<T> {
+    let grown = UnsafeMutablePointer<T>.allocate(capacity: room)
+    grown.moveInitialize(from: buffer, count: count)
+    buffer.deallocate()
+    return grown
+  }
+
   /// The value in `slot`, which must hold one.
   subscript(slot: Int32) -> Element {
-    precondition(held[Int(slot)], "slot \(slot) is free")
+    precondition(isHeld(slot), "slot \(slot) is free")
     return address(Int(slot)).pointee
   }
 
   /// Moves the value out of `slot`, which must hold one, and frees the slot.
   func remove(_ slot: Int32) -> Element {
-    precondition(held[Int(slot)], "slot \(slot) is free")
+    precondition(isHeld(slot), "slot \(slot) is free")
     held[Int(slot)] = false
-    freeSlots.append(slot)
+    freeSlots[freeCount] = slot
+    freeCount += 1
     return address(Int(slot)).move()
+  }
+
+  @inline(__always) private func isHeld(_ slot: Int32) -> Bool {
+    slot >= 0 && Int(slot) < slotCount && held[Int(slot)]
   }
 }
