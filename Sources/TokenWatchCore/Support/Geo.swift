@@ -14,7 +14,10 @@ public func haversineKilometres(_ lat1: Double, _ lon1: Double, _ lat2: Double, 
 public func kilometreBounds(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> (lower: Double, upper: Double) {
   let kilometresPerDegree = 6371.0 * Double.pi / 180
   let dLat = abs(lat2 - lat1)
-  var dLon = abs(lon2 - lon1).truncatingRemainder(dividingBy: 360)
+  var dLon = abs(lon2 - lon1)
+  // Longitudes within ±180 differ by at most 360, which the remainder leaves as it is: the
+  // remainder (a call to `fmod`, twice an event in travel checks) only for any beyond that.
+  if dLon >= 360 { dLon = dLon.truncatingRemainder(dividingBy: 360) }
   if dLon > 180 { dLon = 360 - dLon }
   let lower = dLat * kilometresPerDegree
   let upper = (dLat + dLon) * kilometresPerDegree

@@ -112,8 +112,16 @@ public struct StringInterner: Sendable {
   /// The number of `string`, taking `hint` when it is that string's (one comparison, usually of
   /// addresses) and interning otherwise: a record seeing the same user again, or a new token's
   /// first use repeating its session's, costs no hash lookup.
-  public mutating func intern(_ string: String?, like hint: InternedString) -> InternedString {
+  @inline(__always) public mutating func intern(_ string: String?, like hint: InternedString) -> InternedString {
     guard let string else { return .none }
+    // Inlined for its usual case, the hint's own storage (eight calls an event from the network
+    // baselines and travel trails cost more than the comparison).
+    if !hint.isNone, ExactString.sameStorage(strings[Int(hint.raw) - 1], string) { return hint }
+    return intern(string, unlike: hint)
+  }
+
+  /// `intern(_:like:)` past its first test.
+  @inline(never) private mutating func intern(_ string: String, unlike hint: InternedString) -> InternedString {
     if !hint.isNone, ExactString.identical(strings[Int(hint.raw) - 1], string) {
       adopt(string, as: hint.raw)
       return hint
@@ -192,10 +200,15 @@ enum ExactString {
   @inline(__always) static func words(_ string: String) -> SIMD2<UInt64> { unsafeBitCast(string, to: SIMD2<UInt64>.self) }
 
   /// Whether `a` and `b` have the same UTF-8 bytes (8 at a time).
-  static func identical(_ a: String, _ b: String) -> Bool {
+  @inline(__always) static func identical(_ a: String, _ b: String) -> Bool {
     // Most comparisons on the hot path are of one storage, and reading the bytes (memory another
-    // core wrote) costs several times more.
-    if sameStorage(a, b) { return true }
+    // core wrote) costs several times more. That test is inlined (the call cost more than it,
+    // eight times an event), the byte comparison is not.
+    sameStorage(a, b) || sameBytes(a, b)
+  }
+
+  /// `identical` for two storages.
+  @inline(never) private static func sameBytes(_ a: String, _ b: String) -> Bool {
     let count = a.utf8.count
     guard count == b.utf8.count else { return false }
     // Not through `utf8.span` as elsewhere: with it (inlined here or not) the interner retained
