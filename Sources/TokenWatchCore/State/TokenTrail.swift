@@ -13,7 +13,7 @@ public struct TokenTrail: Sendable {
     var ip = InternedString.none
 
     /// `point`, its strings interned, each taking the number in `hint` when it is the same string.
-    init(_ point: GeoPoint, strings: inout StringInterner, like hint: Places) {
+    init(_ point: borrowing GeoPoint, strings: inout StringInterner, like hint: Places) {
       time = OptionalEventTime(point.time)
       (latitude, longitude) = (point.latitude, point.longitude)
       city = strings.intern(point.city, like: hint.city)
@@ -64,7 +64,7 @@ public struct TokenTrail: Sendable {
 
   /// Adds `point` as the newest; `hint` is used when the trail is empty (else the newest point's
   /// places are).
-  mutating func append(_ point: GeoPoint, strings: inout StringInterner, like hint: Places = Places()) {
+  mutating func append(_ point: borrowing GeoPoint, strings: inout StringInterner, like hint: Places = Places()) {
     let compact = Point(point, strings: &strings, like: count == 0 ? hint : self[count - 1].places)
     if first.time.isNone {
       first = compact
@@ -74,7 +74,7 @@ public struct TokenTrail: Sendable {
   }
 
   /// Replaces the newest point (the trail is not empty) with `point`.
-  mutating func replaceNewest(with point: GeoPoint, strings: inout StringInterner) {
+  mutating func replaceNewest(with point: borrowing GeoPoint, strings: inout StringInterner) {
     let compact = Point(point, strings: &strings, like: self[count - 1].places)
     if more.isEmpty {
       first = compact
