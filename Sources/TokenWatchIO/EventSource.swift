@@ -236,6 +236,12 @@ public final class RecordDecoder {
   /// Decodes one NDJSON line. `unterminated`: the sender hung up before ending it, so a parse
   /// failure means the line was cut short rather than malformed.
   public func decodeLine(_ bytes: ArraySlice<UInt8>, source name: String, line number: Int, unterminated: Bool = false, _ emit: (consuming NormalizedEvent, UInt64) -> Void) {
+    bytes.withUnsafeBufferPointer { decodeLine($0, source: name, line: number, unterminated: unterminated, emit) }
+  }
+
+  /// `decodeLine` of bytes the caller keeps in place (a batch of lines read ahead): a slice of
+  /// an array was retained and released several times on its way to each line's decoding.
+  public func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, source name: String, line number: Int, unterminated: Bool = false, _ emit: (consuming NormalizedEvent, UInt64) -> Void) {
     reporter.stats.lines += 1
     reporter.stats.bytes += bytes.count + 1
     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
@@ -245,11 +251,7 @@ public final class RecordDecoder {
     if readsEntraDirectly {
       if fastPathDeclines < Self.fastPathPatience || fastPathDeclines % Self.fastPathProbeInterval == 0 {
         fastPathAttempts += 1
-        let (strings, keyOrder, layout) = (strings, keyOrder, layout)
-        let read = bytes.withUnsafeBufferPointer { line in
-          EntraSignInFastPath.decode(line, strings: strings, keyOrder: keyOrder, layout: layout) { event, record in emit(event, Self.tieBreak(record)) }
-        }
-        if read {
+        if EntraSignInFastPath.decode(bytes, strings: strings, keyOrder: keyOrder, layout: layout, { event, record in emit(event, Self.tieBreak(record)) }) {
           fastPathDeclines = 0
           return
         }

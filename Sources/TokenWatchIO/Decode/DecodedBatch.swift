@@ -193,17 +193,22 @@ extension EventSource {
       batch.diagnostics = reporter.captured
       reporter.captured.removeAll(keepingCapacity: true)
     }
-    for entry in lines.entries {
-      if isStopping() { return }
-      reporter.stats = InputStats()
-      let line: LineReader.Line
-      switch entry {
-      case .text(let range, let number): line = .text(lines.bytes[range], number: number)
-      case .oversized(let number, let bytes): line = .oversized(number: number, bytes: bytes)
+    // The lines are read where they are, through one pointer to all of them.
+    let finished = lines.bytes.withUnsafeBufferPointer { all in
+      for entry in lines.entries {
+        if isStopping() { return false }
+        reporter.stats = InputStats()
+        switch entry {
+        case .text(let range, let number):
+          decodeText(UnsafeBufferPointer(rebasing: all[range]), number: number, with: decoder, into: &batch)
+        case .oversized(let number, let bytes):
+          decoder.reportOversized(name, line: number, bytes: bytes, limit: reader.maxLineBytes)
+        }
+        if !endStep(reporter: reporter, into: &batch) { return false }
       }
-      if !decodeStep(line, with: decoder, reporter: reporter, into: &batch) { return }
+      return true
     }
-    if lines.ended {
+    if finished, lines.ended {
       batch.ended = true
       batch.readError = lines.readError
     }
@@ -219,10 +224,20 @@ extension EventSource {
     case .oversized(let number, let bytes):
       decoder.reportOversized(name, line: number, bytes: bytes, limit: reader.maxLineBytes)
     case .text(let bytes, let number):
-      decoder.decodeLine(bytes, source: name, line: number) { event, tieBreak in
-        batch.append(event, tieBreak: tieBreak, line: number)
-      }
+      bytes.withUnsafeBufferPointer { decodeText($0, number: number, with: decoder, into: &batch) }
     }
+    return endStep(reporter: reporter, into: &batch)
+  }
+
+  @inline(__always) private func decodeText(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, with decoder: RecordDecoder, into batch: inout DecodedBatch) {
+    decoder.decodeLine(bytes, source: name, line: number) { event, tieBreak in
+      batch.append(event, tieBreak: tieBreak, line: number)
+    }
+  }
+
+  /// Ends the step of a line decoded into `batch`, with what the reporter captured and counted.
+  /// False when the batch ends here (see `decodeStep`).
+  @inline(__always) private func endStep(reporter: InputReporter, into batch: inout DecodedBatch) -> Bool {
     batch.appendStep(diagnosticEnd: reporter.captured.count, stats: reporter.stats, endsInput: false)
     if reporter.strictFailure {
       batch.ended = true
