@@ -194,7 +194,7 @@ public struct JSONSkimmer {
     let position = parser.position
     guard input.count &- position >= 4 else { return nil }
     let word = UnsafeRawPointer(input.baseAddress! + position).loadUnaligned(as: UInt32.self)
-    // Byte 0 first in memory, whatever the platform's byte order: compared as loaded from bytes.
+    // The word a load of these four bytes gives, on either byte order.
     @inline(__always) func spelled(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> UInt32 {
       UInt32(littleEndian: UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24)
     }

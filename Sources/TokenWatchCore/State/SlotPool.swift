@@ -18,13 +18,16 @@ final class SlotPool<Element> {
   private var pages: UnsafeMutablePointer<UnsafeMutablePointer<Element>>
   private var pageCount = 0
   private var pageRoom = 0
-  /// Per slot, whether it holds a value: `slotCount` of them (every page's slots).
+  /// Per slot, whether it holds a value: room for `slotRoom`, set for every page's slots.
   private var held: UnsafeMutablePointer<Bool>
-  /// The free slots, the one freed last on top: `freeCount` of them, in room for `slotCount`.
+  /// The free slots, the one freed last on top: `freeCount` of them, in room for `slotRoom`.
   private var freeSlots: UnsafeMutablePointer<Int32>
   private var freeCount = 0
   /// Slots handed out at least once (the rest of the last page is untouched).
   private var slotCount = 0
+  /// Room in `held` and `freeSlots`, doubled as pages are added (so a million parked events
+  /// move those buffers about twenty times, not once a page).
+  private var slotRoom = 0
 
   init() {
     pages = .allocate(capacity: 0)
@@ -75,10 +78,14 @@ final class SlotPool<Element> {
     }
     pages[pageCount] = .allocate(capacity: Self.pageSize)
     pageCount += 1
-    let room = pageCount << Self.pageShift
-    held = Self.regrown(held, count: slotCount, room: room)
-    (held + slotCount).initialize(repeating: false, count: room - slotCount)
-    freeSlots = Self.regrown(freeSlots, count: freeCount, room: room)
+    let slots = pageCount << Self.pageShift
+    if slots > slotRoom {
+      let room = max(slots, slotRoom * 2)
+      held = Self.regrown(held, count: slotCount, room: room)
+      (held + slotCount).initialize(repeating: false, count: room - slotCount)
+      freeSlots = Self.regrown(freeSlots, count: freeCount, room: room)
+      slotRoom = room
+    }
   }
 
   /// `buffer`'s first `count` values moved to a new buffer with room for `room`.

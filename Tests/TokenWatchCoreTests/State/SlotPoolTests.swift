@@ -49,6 +49,19 @@ import Testing
     #expect(pool.count == 0)
   }
 
+  @Test func valuesSurviveThePoolGrowingPastSeveralPages() {
+    let pool = SlotPool<Int>()
+    // 20,000 values: five pages of 4,096, so the flags and the free list are regrown twice.
+    var slots = (0..<20_000).map { pool.insert($0) }
+    #expect(pool.capacity == 20_000)
+    // Free every third, then fill those slots again with other values: no new slot is made.
+    for i in stride(from: 0, to: slots.count, by: 3) { #expect(pool.remove(slots[i]) == i) }
+    for i in stride(from: 0, to: slots.count, by: 3) { slots[i] = pool.insert(-i) }
+    #expect(pool.capacity == 20_000)
+    for (i, slot) in slots.enumerated() { #expect(pool[slot] == (i % 3 == 0 ? -i : i)) }
+    #expect(pool.count == 20_000)
+  }
+
   @Test func valuesStillHeldAreReleasedWithThePoolAndTakenOnesAreNot() {
     final class Box {}
     weak var held: Box?
