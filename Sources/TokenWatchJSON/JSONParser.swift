@@ -72,25 +72,36 @@
   @usableFromInline mutating func parseLiteral(_ word: StaticString, kind: JSONDocument.Kind, flag: Bool) throws(JSONError) {
     let start = position
     let count = word.utf8CodeUnitCount
-    guard input.count - position >= count else {
-      throw JSONError(offset: position, reason: "invalid literal, expected \(word)")
-    }
-    let base = word.utf8Start
-    // `true`, `null` and `fals`+`e` as one 4-byte compare; the byte loop below finds where a
-    // wrong literal goes wrong.
-    if count >= 4,
-      UnsafeRawPointer(input.baseAddress! + position).loadUnaligned(as: UInt32.self) == UnsafeRawPointer(base).loadUnaligned(as: UInt32.self),
-      count == 4 || input[position + 4] == base[4]
-    {
+    // The literal the first byte chose (`parseValue`), read whole; the byte loop below finds
+    // where a wrong one goes wrong.
+    if literalLength() == count {
       position += count
       _ = append(kind, flag: flag, start: start, end: position)
       return
     }
+    guard input.count - position >= count else {
+      throw JSONError(offset: position, reason: "invalid literal, expected \(word)")
+    }
+    let base = word.utf8Start
     for i in 0..<count where input[position + i] != base[i] {
       throw JSONError(offset: position + i, reason: "invalid literal, expected \(word)")
     }
     position += count
     _ = append(kind, flag: flag, start: start, end: position)
+  }
+
+  /// The length of the `true`, `false` or `null` that starts at `position` (4 or 5), else nil:
+  /// one 4-byte compare (and the `e` of `false`).
+  @inlinable @inline(__always) func literalLength() -> Int? {
+    guard input.count &- position >= 4 else { return nil }
+    let word = UnsafeRawPointer(input.baseAddress! + position).loadUnaligned(as: UInt32.self)
+    // The word a load of these four bytes gives, on either byte order.
+    @inline(__always) func spelled(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> UInt32 {
+      UInt32(littleEndian: UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24)
+    }
+    if word == spelled(0x74, 0x72, 0x75, 0x65) || word == spelled(0x6E, 0x75, 0x6C, 0x6C) { return 4 }  // true, null
+    if word == spelled(0x66, 0x61, 0x6C, 0x73), input.count &- position >= 5, input[position &+ 4] == UInt8(ascii: "e") { return 5 }  // false
+    return nil
   }
 
   @usableFromInline @inline(__always) mutating func parseNumber() throws(JSONError) {

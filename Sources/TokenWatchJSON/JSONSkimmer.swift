@@ -143,7 +143,7 @@ public struct JSONSkimmer {
       guard (try? parser.parseNumber()) != nil else { return nil }
       return .number(start: start, end: parser.position)
     case .bool, .null:
-      guard let length = literalLength() else { return nil }
+      guard let length = parser.literalLength() else { return nil }
       parser.position = start &+ length
       return kind == .null ? .null : .bool(input[start] == UInt8(ascii: "t"))
     }
@@ -179,28 +179,14 @@ public struct JSONSkimmer {
     parser.skipWhitespace()
     // Most values are strings: straight to them, as `Parser.parseObject` does.
     if parser.position < input.count, input[parser.position] == UInt8(ascii: "\"") { return (try? parser.scanString()) != nil }
-    // Then literals (a sign-in's device flags): passed over here, without the parser's dispatch
-    // and call (about 110 instructions each). Anything else, a misspelt literal included, goes to
-    // the parser, which says what is wrong.
-    if let length = literalLength() {
+    // Then literals (a sign-in's device flags): passed over here with the parser's own literal
+    // test, without its dispatch and call (about 110 instructions each). Anything else, a
+    // misspelt literal included, goes to the parser, which says what is wrong.
+    if let length = parser.literalLength() {
       parser.position &+= length
       return true
     }
     return (try? parser.parseValue(depth: depth)) != nil
-  }
-
-  /// The length of the `true`, `false` or `null` that starts at the next byte, else nil.
-  @inlinable @inline(__always) func literalLength() -> Int? {
-    let position = parser.position
-    guard input.count &- position >= 4 else { return nil }
-    let word = UnsafeRawPointer(input.baseAddress! + position).loadUnaligned(as: UInt32.self)
-    // The word a load of these four bytes gives, on either byte order.
-    @inline(__always) func spelled(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> UInt32 {
-      UInt32(littleEndian: UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24)
-    }
-    if word == spelled(0x74, 0x72, 0x75, 0x65) || word == spelled(0x6E, 0x75, 0x6C, 0x6C) { return 4 }  // true, null
-    if word == spelled(0x66, 0x61, 0x6C, 0x73), input.count &- position >= 5, input[position &+ 4] == UInt8(ascii: "e") { return 5 }  // false
-    return nil
   }
 
   /// Skips whitespace and gives the offset where the next value starts (for a reader that
