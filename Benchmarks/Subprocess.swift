@@ -299,3 +299,15 @@ func removeTree(_ directory: String) {
   }
   rmdir(directory)
 }
+
+/// How the binary at `path` has the Swift runtime: "static" when it names no `libswiftCore.so`
+/// to load (built with `--static-swift-stdlib`), "shared" when it does, nil when unreadable.
+/// A shared runtime costs about 4 ms of loading and binding at every start.
+func swiftRuntimeLinkage(_ path: String) -> String? {
+  guard let bytes = readWholeFile(path) else { return nil }
+  let name = Array("libswiftCore.so".utf8)
+  let found = bytes.withUnsafeBufferPointer { file in
+    file.indices.dropLast(name.count - 1).contains { at in file[at] == name[0] && file[at..<at + name.count].elementsEqual(name) }
+  }
+  return found ? "shared" : "static"
+}
