@@ -92,19 +92,26 @@ public final class ReplayDetector: Detector {
     if fromHosting || fromVPN { severity = severity.raised }
     if interleaved { severity = severity.raised }
 
-    var evidence = EvidenceBuilder()
-    evidence.add("scope", subject.kind)
-    evidence.add("baseline", first.evidence)
-    evidence.add("replay", UseSnapshot(event).evidence)
-    evidence.add("baseline_networks", baseline.networks.map(\.description).joined(separator: ","))
-    if let lastInside = baseline.lastInsideUse { evidence.add("victim_last_use", time: lastInside) }
-    evidence.add("interleaved", interleaved)
-    evidence.add("network_type", fromHosting ? "hosting" : fromVPN ? "vpn" : "other")
-    evidence.add("same_user_agent", first.userAgent != nil && first.userAgent == event.userAgent)
-    if let before = first.device, let now = event.device { evidence.add("device_changed", before != now) }
-    let summary = "\(subject.kind) first used from \(describeNetwork(asn: first.asn, ip: first.ip, country: first.country)) was used from \(describeNetwork(asn: event.asn, ip: event.ip, country: event.country))"
-      + (interleaved ? " while the victim was still using it" : "")
-    return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
+    // Spelled out only if it becomes an alert (see `Finding.details`): what it needs of the
+    // event and the baseline, which change after this event, is taken now.
+    let replay = UseSnapshot(event)
+    let networks = baseline.networks
+    let victimLastUse = baseline.lastInsideUse
+    return Finding(severity: severity, subject: subject) {
+      var evidence = EvidenceBuilder()
+      evidence.add("scope", subject.kind)
+      evidence.add("baseline", first.evidence)
+      evidence.add("replay", replay.evidence)
+      evidence.add("baseline_networks", networks.map(\.description).joined(separator: ","))
+      if let victimLastUse { evidence.add("victim_last_use", time: victimLastUse) }
+      evidence.add("interleaved", interleaved)
+      evidence.add("network_type", fromHosting ? "hosting" : fromVPN ? "vpn" : "other")
+      evidence.add("same_user_agent", first.userAgent != nil && first.userAgent == replay.userAgent)
+      if let before = first.device, let now = replay.device { evidence.add("device_changed", before != now) }
+      let summary = "\(subject.kind) first used from \(describeNetwork(asn: first.asn, ip: first.ip, country: first.country)) was used from \(describeNetwork(asn: replay.asn, ip: replay.ip, country: replay.country))"
+        + (interleaved ? " while the victim was still using it" : "")
+      return (summary, evidence.fields)
+    }
   }
 
   private func extendsBaseline(_ baseline: NetworkBaseline, _ strings: StringInterner, event: NormalizedEvent) -> Bool {

@@ -90,19 +90,25 @@ public final class TravelDetector: Detector {
     return worst
   }
 
+  /// Spelled out only if it becomes an alert (see `Finding.details`): a traveller's every
+  /// sighting far from the last ones is a finding, and most are repeats within the rule's
+  /// suppression window.
   private func makeFinding(from anchor: GeoPoint, to point: GeoPoint, _ worst: Worst, subject: FindingSubject, severity: Severity) -> Finding {
-    var evidence = EvidenceBuilder()
-    evidence.add("scope", subject.kind)
-    evidence.add("from", anchor.evidence)
-    evidence.add("to", point.evidence)
-    evidence.add("km", worst.km, decimals: 0)
-    evidence.add("minutes", worst.hours * 60, decimals: 1)
-    evidence.add("kmh", worst.speed.isFinite ? worst.speed : nil, decimals: 0)
-    evidence.add("geo_error_km", geoError, decimals: 0)
-    let place = { (p: GeoPoint) in p.city ?? p.country ?? "\(formatFixedCoordinate(p.latitude)),\(formatFixedCoordinate(p.longitude))" }
-    let speedText = worst.speed.isFinite ? "\(Int(worst.speed)) km/h" : "at the same instant"
-    let summary = "same \(subject.kind) in \(place(anchor)) and \(place(point)), \(Int(worst.km)) km apart in \(Int((worst.hours * 60).rounded())) min (\(speedText))"
-    return Finding(severity: severity, subject: subject, summary: summary, evidence: evidence)
+    let geoError = geoError
+    return Finding(severity: severity, subject: subject) {
+      var evidence = EvidenceBuilder()
+      evidence.add("scope", subject.kind)
+      evidence.add("from", anchor.evidence)
+      evidence.add("to", point.evidence)
+      evidence.add("km", worst.km, decimals: 0)
+      evidence.add("minutes", worst.hours * 60, decimals: 1)
+      evidence.add("kmh", worst.speed.isFinite ? worst.speed : nil, decimals: 0)
+      evidence.add("geo_error_km", geoError, decimals: 0)
+      let place = { (p: GeoPoint) in p.city ?? p.country ?? "\(formatFixedCoordinate(p.latitude)),\(formatFixedCoordinate(p.longitude))" }
+      let speedText = worst.speed.isFinite ? "\(Int(worst.speed)) km/h" : "at the same instant"
+      let summary = "same \(subject.kind) in \(place(anchor)) and \(place(point)), \(Int(worst.km)) km apart in \(Int((worst.hours * 60).rounded())) min (\(speedText))"
+      return (summary, evidence.fields)
+    }
   }
 
   /// How a sighting joins a trail, the same for a token's and a user's: near the newest point it

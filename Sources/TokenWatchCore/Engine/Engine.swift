@@ -272,10 +272,11 @@ public struct Engine {
       outcome = scorer.add(points: rule.points, cap: rule.cap, rule: rule.id, at: t, to: &user.record.risk)
       remember(alertID, rule: rule.id, event: event, in: &user.record.risk)
     }
+    let details = finding.details()
     let alert = Alert(
-      id: alertID, time: t, rule: rule.id, title: rule.title, summary: finding.summary, severity: finding.severity,
+      id: alertID, time: t, rule: rule.id, title: rule.title, summary: details.summary, severity: finding.severity,
       user: userID, upn: event.upn ?? user?.record.upn, token: event.token, session: event.session, subject: finding.subject,
-      source: event.sourceDetail, eventID: eventID, evidence: finding.evidence, riskPoints: outcome.points,
+      source: event.sourceDetail, eventID: eventID, evidence: details.evidence, riskPoints: outcome.points,
       riskScore: outcome.score, riskLevel: outcome.level, mitre: rule.mitre, late: late)
     output.append(.alert(alert))
     recordedCounters.alerts[rule.id, default: 0] += 1

@@ -18,6 +18,23 @@ import Testing
     #expect(found[0].evidence("minutes") == .number(40, decimals: 1))
   }
 
+  /// A repeat within the rule's suppression window is counted, not written: the alert keeps the
+  /// first finding's summary and evidence (a finding's are spelled out only when it is written).
+  @Test func aRepeatWithinTheSuppressionWindowIsCountedAndTheAlertIsTheFirstFinding() {
+    let out = records([travel], [
+      event("2026-03-02T09:00:00Z", .access, token: "t1", ip: "81.2.3.4", asn: 5089, country: "GB", city: "London", lat: 51.5074, lon: -0.1278),
+      event("2026-03-02T09:40:00Z", .access, token: "t1", ip: "1.120.0.1", asn: 1221, country: "AU", city: "Sydney", lat: -33.8688, lon: 151.2093),
+      event("2026-03-02T10:20:00Z", .access, token: "t1", ip: "81.2.3.5", asn: 5089, country: "GB", city: "London", lat: 51.5074, lon: -0.1278),
+    ])
+    let written = out.compactMap { if case .alert(let a) = $0 { a } else { nil } }
+    let repeats = out.compactMap { if case .suppressed(let s) = $0 { s } else { nil } }
+    #expect(written.count == 1)
+    #expect(written.first?.summary.hasPrefix("same token in London and Sydney") == true)
+    #expect(written.first?.evidenceFields("to")?["city"] == .string("Sydney"))
+    #expect(repeats.map(\.count) == [2])
+    #expect(repeats.first?.alertID == written.first?.id)
+  }
+
   @Test func sameUserDifferentTokensIsMediumSeverity() {
     let found = alerts([travel], [
       event("2026-03-02T09:00:00Z", .signIn, token: "a", ip: "24.1.1.1", asn: 7018, city: "New York", lat: 40.7128, lon: -74.0060),
