@@ -4,9 +4,13 @@
 /// Slots live in pages of raw memory that never move, so growing to a million values never
 /// copies those already stored, and a slot is initialized only while it holds a value: a value
 /// is moved in once and out once. (Pages of optionals copied each event through a temporary and
-/// destroyed the empty slot before writing it, about 390 instructions an event parked.) The slot
-/// freed last is reused first, so a pool that is filled and emptied in turn stays as large as
-/// the most it held at once. A class, for its `deinit`: the values still held are destroyed there.
+/// destroyed the empty slot before writing it, about 390 instructions an event parked.) Freed slots
+/// are reused before new ones, in the order they were freed, so a pool stays as large as the
+/// most it held at once, and a reorder window, which frees its events in time order, parks
+/// the next ones in that order too: the engine then takes them out of consecutive slots, which
+/// the processor reads ahead. (Reused last-freed-first, the slots of events parked ten minutes
+/// earlier were read in a scattered order, and taking each out waited for memory: 16% of the
+/// engine thread's time, 7% this way.) A class, for its `deinit`: the values still held are destroyed there.
 final class SlotPool<Element> {
   private static var pageShift: Int { 12 }
   private static var pageSize: Int { 1 << pageShift }
@@ -20,8 +24,10 @@ final class SlotPool<Element> {
   private var pageRoom = 0
   /// Per slot, whether it holds a value: room for `slotRoom`, set for every page's slots.
   private var held: UnsafeMutablePointer<Bool>
-  /// The free slots, the one freed last on top: `freeCount` of them, in room for `slotRoom`.
+  /// The free slots, in the order they were freed: `freeCount` of them from `freeHead`, in a ring
+  /// of `slotRoom` (a power of two).
   private var freeSlots: UnsafeMutablePointer<Int32>
+  private var freeHead = 0
   private var freeCount = 0
   /// Slots handed out at least once (the rest of the last page is untouched).
   private var slotCount = 0
@@ -57,8 +63,9 @@ final class SlotPool<Element> {
   func insert(_ value: consuming Element) -> Int32 {
     let slot: Int
     if freeCount > 0 {
+      slot = Int(freeSlots[freeHead])
+      freeHead = (freeHead + 1) & (slotRoom - 1)
       freeCount -= 1
-      slot = Int(freeSlots[freeCount])
     } else {
       precondition(slotCount < Int(Int32.max), "slot pool full")
       slot = slotCount
@@ -83,7 +90,9 @@ final class SlotPool<Element> {
       let room = max(slots, slotRoom * 2)
       held = Self.regrown(held, count: slotCount, room: room)
       (held + slotCount).initialize(repeating: false, count: room - slotCount)
-      freeSlots = Self.regrown(freeSlots, count: freeCount, room: room)
+      // Pages are added only when no slot is free: the ring is empty.
+      freeSlots = Self.regrown(freeSlots, count: 0, room: room)
+      freeHead = 0
       slotRoom = room
     }
   }
@@ -106,7 +115,7 @@ final class SlotPool<Element> {
   func remove(_ slot: Int32) -> Element {
     precondition(isHeld(slot), "slot \(slot) is free")
     held[Int(slot)] = false
-    freeSlots[freeCount] = slot
+    freeSlots[(freeHead + freeCount) & (slotRoom - 1)] = slot
     freeCount += 1
     return address(Int(slot)).move()
   }

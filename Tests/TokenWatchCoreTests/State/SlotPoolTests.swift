@@ -16,17 +16,21 @@ import Testing
     #expect(pool.count == 0)
   }
 
-  @Test func theSlotFreedLastIsReusedFirst() {
+  /// Freed slots are reused in the order they were freed (a reorder window then parks events in
+  /// the order it frees them, and takes them out of consecutive slots), and before new ones.
+  @Test func freedSlotsAreReusedInTheOrderTheyWereFreed() {
     let pool = SlotPool<Int>()
     let a = pool.insert(1)
     let b = pool.insert(2)
-    _ = pool.insert(3)
+    let c = pool.insert(3)
     #expect(pool.remove(a) == 1)
+    #expect(pool.remove(c) == 3)
     #expect(pool.remove(b) == 2)
-    #expect(pool.insert(4) == b)
-    #expect(pool.insert(5) == a)
+    #expect(pool.insert(4) == a)
+    #expect(pool.insert(5) == c)
+    #expect(pool.insert(6) == b)
     #expect(pool.capacity == 3)
-    #expect(pool[a] == 5 && pool[b] == 4)
+    #expect(pool[a] == 4 && pool[b] == 6 && pool[c] == 5)
   }
 
   @Test func aPoolFilledAndEmptiedInTurnStaysAsLargeAsTheMostItHeld() {
