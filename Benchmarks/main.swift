@@ -19,8 +19,8 @@ let usage = """
   USAGE: tokenwatch-bench [options]
 
   Measures the tokenwatch binary found next to this executable (build both with
-  swift build -c release --static-swift-stdlib --product tokenwatch-bench and
-  --product tokenwatch).
+  swift build -c release --static-swift-stdlib --experimental-lto-mode=full
+  --product tokenwatch-bench and --product tokenwatch).
 
   OPTIONS:
     --events N       Events per generated input: the replays (sections 1 and 1b) and the
@@ -204,7 +204,7 @@ say("tokenwatch-bench  \(date)  \(buildKind)")
 say("machine     \(machine.cpus) CPUs (nproc), \(machine.model), \(fixed(Double(machine.memoryBytes) / 1_073_741_824, 1)) GiB, \(machine.kernel)")
 let runtimeLinkage = swiftRuntimeLinkage(tokenwatchPath) ?? "unknown"
 report.append(("swift_runtime", .string(runtimeLinkage)))
-say("tokenwatch  \(tokenwatchPath) (Swift runtime \(runtimeLinkage)\(runtimeLinkage == "shared" ? ": build with --static-swift-stdlib for the figures of the README" : ""))")
+say("tokenwatch  \(tokenwatchPath) (Swift runtime \(runtimeLinkage)\(runtimeLinkage == "shared" ? ": build with --static-swift-stdlib --experimental-lto-mode=full for the figures of the README" : ""))")
 say("rules       \(rulesPath)")
 if !resetPeakRSS() {
   say("note: /proc/self/clear_refs refused; child peak RSS is at least this process's peak (\(mebibytes(procStatusBytes("VmHWM") ?? 0)))")

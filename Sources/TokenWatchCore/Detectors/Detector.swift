@@ -135,7 +135,8 @@ public struct Finding: Sendable {
     self.details = details
   }
 
-  /// One sentence for the analyst: what happened, with the decisive values.
+  /// One sentence for the analyst: what happened, with the decisive values. (This and
+  /// `evidence` spell out both again on every read; the engine calls `details` once.)
   public var summary: String { details().summary }
   public var evidence: [(String, EvidenceValue)] { details().evidence }
 }
